@@ -1,0 +1,1 @@
+"""jobtrail: tracked short links for job ads, deployed as one package to every Lambda."""

@@ -1,0 +1,1 @@
+"""The management API: Powertools routers, request and response schemas, error mapping."""

@@ -1,0 +1,88 @@
+"""Every error the API answers, in the one shape ``API.md`` gives:
+``{"error": {"code": ..., "message": ..., "details": [...]}}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from jobtrail.domain.errors import DomainError
+from jobtrail.observability import logger
+
+
+def error_body(
+    code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(code, message, details),
+        headers=headers,
+    )
+
+
+def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
+    """An error as a finished API Gateway answer, for checks made before routing."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body(code, message)),
+        "isBase64Encoded": False,
+    }
+
+
+def _detail(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    return {"field": ".".join(location) or "body", "message": str(error.get("msg", ""))}
+
+
+def register(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response[Any]:
+        return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[Any]:
+        errors = list(error.errors())
+        kinds = {e.get("type") for e in errors}
+        if "json_invalid" in kinds:
+            return error_response(400, "invalid_json", "The body is not valid JSON.")
+        if "unsupported_content_type" in kinds:
+            return error_response(
+                415, "unsupported_media_type", "Send the body as Content-Type: application/json."
+            )
+        details = [_detail(e) for e in errors]
+        return error_response(
+            422,
+            "validation_error",
+            "The request does not match the schema: " + "; ".join(
+                f"{d['field']}: {d['message']}" for d in details
+            ),
+            details,
+        )
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response[Any]:
+        return error_response(404, "not_found", "There is no such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,1 @@
+"""Plain Python rules of the product: no boto3, no Lambda types, no I/O."""

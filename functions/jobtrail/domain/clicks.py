@@ -1,0 +1,123 @@
+"""A click of a short link: what is recorded, built from what the redirect sees.
+
+The visitor is a salted hash of address and user agent; the salt is random, changes every
+UTC day and is then forgotten, so a visitor can be counted once a day but never followed
+from one day to the next, and no address is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from jobtrail.domain import robots
+from jobtrail.domain.ids import new_id
+from jobtrail.domain.times import iso
+
+MAX_USER_AGENT = 512
+_TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
+_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone", re.IGNORECASE)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the redirect knows of one request."""
+
+    method: str
+    source_ip: str
+    user_agent: str | None
+    referer: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What the redirect needs of a link: read by slug, cached briefly."""
+
+    slug: str
+    workspace_id: str
+    job_id: str
+    channel: str
+    sharer: str | None
+    target_url: str
+
+
+@dataclass(frozen=True)
+class Click:
+    click_id: str
+    at: datetime
+    slug: str
+    workspace_id: str
+    job_id: str
+    channel: str
+    sharer: str | None
+    visitor: str
+    bot_class: str
+    method: str
+    user_agent: str | None
+    referrer_host: str | None
+    country: str | None
+    device: str
+    expires_at: datetime
+
+    @property
+    def day(self) -> str:
+        return self.at.date().isoformat()
+
+    @property
+    def at_iso(self) -> str:
+        return iso(self.at)
+
+
+def visitor_hash(salt: str, source_ip: str, user_agent: str | None) -> str:
+    digest = hashlib.sha256(f"{salt}\n{source_ip}\n{user_agent or ''}".encode())
+    return digest.hexdigest()[:32]
+
+
+def device_class(user_agent: str | None) -> str:
+    if not user_agent:
+        return "unknown"
+    if _TABLET.search(user_agent):
+        return "tablet"
+    if _MOBILE.search(user_agent):
+        return "mobile"
+    return "desktop"
+
+
+def referrer_host(referer: str | None) -> str | None:
+    if not referer:
+        return None
+    try:
+        host = urlsplit(referer.strip()).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".")[:253] if host else None
+
+
+def record(
+    link: LinkTarget, visit: Visit, *, salt: str, now: datetime, retention_days: int
+) -> Click:
+    """The click event for one redirect."""
+    user_agent = visit.user_agent[:MAX_USER_AGENT] if visit.user_agent else None
+    country = (visit.country or "").upper()
+    return Click(
+        click_id=new_id(),
+        at=now,
+        slug=link.slug,
+        workspace_id=link.workspace_id,
+        job_id=link.job_id,
+        channel=link.channel,
+        sharer=link.sharer,
+        visitor=visitor_hash(salt, visit.source_ip, user_agent),
+        bot_class=robots.classify(visit.method, user_agent),
+        method=visit.method.upper(),
+        user_agent=user_agent,
+        referrer_host=referrer_host(visit.referer),
+        country=country if _COUNTRY.match(country) else None,
+        device=device_class(user_agent),
+        expires_at=now + timedelta(days=retention_days),
+    )

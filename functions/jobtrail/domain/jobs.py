@@ -1,0 +1,167 @@
+"""Jobs and their tracked links: the rules, independent of where they are stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
+
+from jobtrail.domain.errors import Conflict, NotFound, Unavailable
+from jobtrail.domain.ids import new_id
+from jobtrail.domain.slugs import check_custom_slug, random_slug
+from jobtrail.domain.times import iso
+from jobtrail.domain.urls import normalize_target_url
+
+# Random slugs collide about once in 1.7e12 draws; a few redraws are more than enough.
+_SLUG_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Link:
+    slug: str
+    workspace_id: str
+    job_id: str
+    channel: str
+    sharer: str | None
+    target_url: str
+    created_at: str
+    link_id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    workspace_id: str
+    title: str
+    url: str
+    tags: tuple[str, ...]
+    channels: tuple[str, ...]
+    ats_id: str | None
+    status: str
+    created_at: str
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Job]
+    next_cursor: str | None
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"The slug '{slug}' is already taken; choose another.")
+        self.slug = slug
+
+
+class JobStore(Protocol):
+    """What the job rules need from storage (``jobtrail.store.jobs.DynamoJobStore``)."""
+
+    def insert_job(self, job: Job) -> None:
+        """Store a job with its links, all or nothing; SlugTaken if a slug is in use."""
+
+    def insert_link(self, link: Link) -> None:
+        """Store one more link of an existing job; SlugTaken if its slug is in use."""
+
+    def get_job(self, workspace_id: str, job_id: str) -> Job | None: ...
+
+    def list_jobs(self, workspace_id: str, *, limit: int, cursor: str | None) -> Page: ...
+
+
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def create_job(
+    store: JobStore,
+    *,
+    workspace_id: str,
+    title: str,
+    url: str,
+    tags: Sequence[str],
+    channels: Sequence[str],
+    ats_id: str | None,
+    short_base_url: str,
+    now: datetime,
+) -> Job:
+    """A new open job with one random-slug link per channel."""
+    created_at = iso(now)
+    job = Job(
+        id=new_id(),
+        workspace_id=workspace_id,
+        title=title,
+        url=normalize_target_url(url, short_base_url=short_base_url),
+        tags=_unique(tags),
+        channels=_unique(channels),
+        ats_id=ats_id,
+        status="open",
+        created_at=created_at,
+    )
+    for _ in range(_SLUG_ATTEMPTS):
+        links = tuple(
+            Link(
+                slug=random_slug(),
+                workspace_id=workspace_id,
+                job_id=job.id,
+                channel=channel,
+                sharer=None,
+                target_url=job.url,
+                created_at=created_at,
+            )
+            for channel in job.channels
+        )
+        try:
+            store.insert_job(replace(job, links=links))
+        except SlugTaken:
+            continue
+        return replace(job, links=links)
+    raise Unavailable("Could not find a free slug; try again.", code="slug_exhausted")
+
+
+def add_link(
+    store: JobStore,
+    *,
+    workspace_id: str,
+    job_id: str,
+    channel: str,
+    sharer: str | None,
+    slug: str | None,
+    now: datetime,
+) -> Link:
+    """One more link of a job, for a channel and optionally a person and a custom slug."""
+    job = store.get_job(workspace_id, job_id)
+    if job is None:
+        raise job_not_found(job_id)
+    attempts = 1 if slug is not None else _SLUG_ATTEMPTS
+    for _ in range(attempts):
+        link = Link(
+            slug=check_custom_slug(slug) if slug is not None else random_slug(),
+            workspace_id=workspace_id,
+            job_id=job.id,
+            channel=channel,
+            sharer=sharer,
+            target_url=job.url,
+            created_at=iso(now),
+        )
+        try:
+            store.insert_link(link)
+        except SlugTaken:
+            if slug is not None:
+                raise
+            continue
+        return link
+    raise Unavailable("Could not find a free slug; try again.", code="slug_exhausted")
+
+
+def get_job(store: JobStore, *, workspace_id: str, job_id: str) -> Job:
+    job = store.get_job(workspace_id, job_id)
+    if job is None:
+        raise job_not_found(job_id)
+    return job
+
+
+def job_not_found(job_id: str) -> NotFound:
+    return NotFound(f"No job with id '{job_id}' in this workspace.", code="job_not_found")

@@ -1,0 +1,2 @@
+"""Persistence: PynamoDB models and the queries the domain needs. Nothing above this
+package touches DynamoDB."""

@@ -1,0 +1,178 @@
+"""Jobs and links in the main table (see ``models`` for the keys)."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
+from jobtrail.store import cursors
+from jobtrail.store.connection import connection
+from jobtrail.store.models import JobItem, LinkItem
+
+JOB_PREFIX = "JOB#"
+
+
+def workspace_key(workspace_id: str) -> str:
+    return f"WS#{workspace_id}"
+
+
+def slug_key(slug: str) -> str:
+    return f"SLUG#{slug}"
+
+
+SLUG_SORT_KEY = "LINK"
+
+
+def _job_sort_key(job_id: str) -> str:
+    return f"{JOB_PREFIX}{job_id}"
+
+
+def _links_prefix(job_id: str) -> str:
+    return f"LINK#{job_id}#"
+
+
+def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
+    """The link under its slug (for the redirect) and under its job (for listing)."""
+    attributes = {
+        "slug": link.slug,
+        "workspace_id": link.workspace_id,
+        "job_id": link.job_id,
+        "channel": link.channel,
+        "sharer": link.sharer,
+        "target_url": link.target_url,
+        "created_at": link.created_at,
+    }
+    by_slug = LinkItem(slug_key(link.slug), SLUG_SORT_KEY, **attributes)
+    by_job = LinkItem(
+        workspace_key(link.workspace_id),
+        f"{_links_prefix(link.job_id)}{link.link_id}",
+        **attributes,
+    )
+    return by_slug, by_job
+
+
+def _link(item: LinkItem) -> Link:
+    return Link(
+        slug=item.slug,
+        workspace_id=item.workspace_id,
+        job_id=item.job_id,
+        channel=item.channel,
+        sharer=item.sharer,
+        target_url=item.target_url,
+        created_at=item.created_at,
+        link_id=item.sk.rsplit("#", 1)[-1],
+    )
+
+
+def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
+    return Job(
+        id=item.job_id,
+        workspace_id=item.workspace_id,
+        title=item.title,
+        url=item.url,
+        tags=tuple(item.tags or ()),
+        channels=tuple(item.channels or ()),
+        ats_id=item.ats_id,
+        status=item.status,
+        created_at=item.created_at,
+        links=links,
+    )
+
+
+def _failed_conditions(error: TransactWriteError) -> set[int]:
+    """The positions of the transaction's items whose condition failed."""
+    return {
+        index
+        for index, reason in enumerate(error.cancellation_reasons or ())
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    }
+
+
+class DynamoJobStore:
+    """``jobtrail.domain.jobs.JobStore`` on DynamoDB. Every write that claims a slug is a
+    conditional put in one transaction with the rest, so two requests racing for a slug
+    cannot both win and a failed request leaves nothing behind."""
+
+    def insert_job(self, job: Job) -> None:
+        item = JobItem(
+            workspace_key(job.workspace_id),
+            _job_sort_key(job.id),
+            workspace_id=job.workspace_id,
+            job_id=job.id,
+            title=job.title,
+            url=job.url,
+            tags=list(job.tags),
+            channels=list(job.channels),
+            ats_id=job.ats_id,
+            status=job.status,
+            created_at=job.created_at,
+        )
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(item, condition=JobItem.pk.does_not_exist())
+                for link in job.links:
+                    by_slug, by_job = _link_items(link)
+                    tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
+                    tx.save(by_job)
+        except TransactWriteError as error:
+            # Items are the job, then (slug, job-link) pairs: item 1 + 2i is link i's slug.
+            for index in sorted(_failed_conditions(error)):
+                if index % 2 == 1:
+                    raise SlugTaken(job.links[index // 2].slug) from error
+            raise
+
+    def insert_link(self, link: Link) -> None:
+        by_slug, by_job = _link_items(link)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                # The job must still be there: a link never outlives its job.
+                tx.condition_check(
+                    JobItem,
+                    workspace_key(link.workspace_id),
+                    _job_sort_key(link.job_id),
+                    condition=JobItem.pk.exists(),
+                )
+                tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
+                tx.save(by_job)
+        except TransactWriteError as error:
+            failed = _failed_conditions(error)
+            if 0 in failed:
+                raise job_not_found(link.job_id) from error
+            if 1 in failed:
+                raise SlugTaken(link.slug) from error
+            raise
+
+    def get_job(self, workspace_id: str, job_id: str) -> Job | None:
+        pk = workspace_key(workspace_id)
+        try:
+            item = JobItem.get(pk, _job_sort_key(job_id), consistent_read=True)
+        except JobItem.DoesNotExist:
+            return None
+        links = LinkItem.query(
+            pk, LinkItem.sk.startswith(_links_prefix(job_id)), consistent_read=True
+        )
+        return _job(item, tuple(_link(link) for link in links))
+
+    def list_jobs(self, workspace_id: str, *, limit: int, cursor: str | None) -> Page:
+        """Newest first. Reads one item past the page to know whether another page exists;
+        the jobs are listed without their links (``get_job`` has them)."""
+        pk = workspace_key(workspace_id)
+        last_key = None
+        if cursor is not None:
+            last_key = {
+                "pk": {"S": pk},
+                "sk": {"S": cursors.decode(cursor, prefix=JOB_PREFIX)},
+            }
+        items = list(
+            JobItem.query(
+                pk,
+                JobItem.sk.startswith(JOB_PREFIX),
+                scan_index_forward=False,
+                limit=limit + 1,
+                last_evaluated_key=last_key,
+            )
+        )
+        page = items[:limit]
+        next_cursor = cursors.encode(page[-1].sk) if len(items) > limit else None
+        return Page(items=[_job(item) for item in page], next_cursor=next_cursor)

@@ -1,0 +1,129 @@
+"""The PynamoDB models of both tables. Their keys, indexes, TTL and streams are the one
+definition of the tables: CDK (``infra``) and the local runtime both build tables from them.
+
+Main table (single-table design, ``pk``/``sk``):
+
+=========================  ===================  ==========================================
+pk                          sk                   item
+=========================  ===================  ==========================================
+``WS#<workspace>``          ``WORKSPACE``        a workspace
+``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash)
+``WS#<workspace>``          ``JOB#<job>``        a job ad
+``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
+``SLUG#<slug>``             ``LINK``             the same link by slug: the redirect's read
+``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
+=========================  ===================  ==========================================
+
+Events table: one item per click, keyed by its random click id so that one viral link's
+clicks spread over every partition; it streams new items to the aggregator.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.models import Model
+
+
+class _Meta:
+    billing_mode = PAY_PER_REQUEST_BILLING_MODE
+    # A redirect must not hang on a slow dependency: fail fast and let Lambda's
+    # retries and the caller's retry do their part.
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 3
+    max_retry_attempts = 2
+
+
+def main_table_name() -> str:
+    return os.environ.get("MAIN_TABLE_NAME", "jobtrail-main")
+
+
+def events_table_name() -> str:
+    return os.environ.get("EVENTS_TABLE_NAME", "jobtrail-events")
+
+
+class MainItem(Model):
+    """The key every item of the main table has."""
+
+    class Meta(_Meta):
+        table_name = main_table_name()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class WorkspaceItem(MainItem):
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ApiKeyItem(MainItem):
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class JobItem(MainItem):
+    workspace_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    url = UnicodeAttribute()
+    tags: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, default=list)
+    channels: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, default=list)
+    ats_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")
+    created_at = UnicodeAttribute()
+
+
+class LinkItem(MainItem):
+    """A link; stored twice, under its slug (for the redirect) and under its job."""
+
+    slug = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    sharer = UnicodeAttribute(null=True)
+    # The job's URL, copied so that a redirect is one key read.
+    target_url = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    created_at = UnicodeAttribute()
+
+
+class SaltItem(MainItem):
+    salt = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class ClickItem(Model):
+    """One click (or robot fetch) of a short link. Append-only; expires by TTL."""
+
+    class Meta(_Meta):
+        table_name = events_table_name()
+        stream_view_type = "NEW_IMAGE"
+
+    click_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute()
+    day = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    sharer = UnicodeAttribute(null=True)
+    visitor = UnicodeAttribute()
+    bot_class = UnicodeAttribute()
+    method = UnicodeAttribute()
+    user_agent = UnicodeAttribute(null=True)
+    referrer_host = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    device = UnicodeAttribute()
+    expires_at = TTLAttribute()
+    schema_version = NumberAttribute(default=1)

@@ -1,0 +1,65 @@
+"""Workspaces and their API keys."""
+
+from __future__ import annotations
+
+from pynamodb.transactions import TransactWrite
+
+from jobtrail.domain.ids import new_id
+from jobtrail.domain.keys import hash_api_key, new_api_key
+from jobtrail.store.connection import connection
+from jobtrail.store.jobs import workspace_key
+from jobtrail.store.models import ApiKeyItem, WorkspaceItem
+
+WORKSPACE_SORT_KEY = "WORKSPACE"
+KEY_SORT_KEY = "KEY"
+
+
+def _key_pk(key_hash: str) -> str:
+    return f"KEY#{key_hash}"
+
+
+def create_workspace(name: str, *, now: str, api_key: str | None = None) -> tuple[str, str]:
+    """A new workspace and its first API key: ``(workspace_id, api_key)``. The key is
+    answered once and stored only as its hash. ``api_key`` lets the local runtime keep
+    the key it was told to use (``JOBTRAIL_API_KEY``)."""
+    workspace_id = new_id()
+    api_key = api_key or new_api_key()
+    with TransactWrite(connection=connection()) as tx:
+        tx.save(
+            WorkspaceItem(
+                workspace_key(workspace_id),
+                WORKSPACE_SORT_KEY,
+                workspace_id=workspace_id,
+                name=name,
+                created_at=now,
+            ),
+            condition=WorkspaceItem.pk.does_not_exist(),
+        )
+        tx.save(
+            ApiKeyItem(
+                _key_pk(hash_api_key(api_key)),
+                KEY_SORT_KEY,
+                workspace_id=workspace_id,
+                name="first key",
+                created_at=now,
+            ),
+            condition=ApiKeyItem.pk.does_not_exist(),
+        )
+    return workspace_id, api_key
+
+
+def workspace_of_key(api_key: str) -> str | None:
+    """The workspace an API key belongs to, or None for an unknown key."""
+    try:
+        item = ApiKeyItem.get(_key_pk(hash_api_key(api_key)), KEY_SORT_KEY)
+    except ApiKeyItem.DoesNotExist:
+        return None
+    return str(item.workspace_id)
+
+
+def workspace_exists(workspace_id: str) -> bool:
+    try:
+        WorkspaceItem.get(workspace_key(workspace_id), WORKSPACE_SORT_KEY)
+    except WorkspaceItem.DoesNotExist:
+        return False
+    return True

@@ -1,0 +1,46 @@
+"""``python -m infra.local``: the whole stack on one machine (``make run``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+
+from infra.local.stack import LocalStack
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    stack = LocalStack.from_environment()
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stack.start()
+    key = stack.api_key
+    base = stack.base_url
+    print(f"""
+jobtrail, running locally
+  API:      {base}/api   (OpenAPI document: {base}/api/openapi.json)
+  API key:  {key}
+  Create a job:
+    curl -s -X POST {base}/api/jobs \\
+      -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+      -d '{{"title": "Webbutvecklare", "url": "https://careers.example.se/jobs/123", "channels": ["twitter", "linkedin"]}}'
+  then open a short_url from the answer in a browser. Ctrl-C stops.
+""", file=sys.stderr, flush=True)
+    print(f"jobtrail ready on {base}", flush=True)
+    stopped.wait()
+    print("jobtrail stopping", file=sys.stderr, flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The functions of the route table, loaded in this process and invoked one at a time each,
+as a single warm Lambda instance would be (the handlers keep per-instance state)."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from infra.local.context import LocalContext
+from infra.local.events import sample
+from infra.routes import FUNCTIONS
+
+Handler = Callable[[Any, Any], Any]
+
+
+class UnknownFunction(KeyError):
+    pass
+
+
+class LocalFunctions:
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+        self._locks = {name: threading.Lock() for name in FUNCTIONS}
+
+    def _handler(self, name: str) -> Handler:
+        if name not in FUNCTIONS:
+            raise UnknownFunction(name)
+        if name not in self._handlers:
+            module, _, attribute = FUNCTIONS[name].handler.rpartition(".")
+            self._handlers[name] = getattr(importlib.import_module(module), attribute)
+        return self._handlers[name]
+
+    def load_all(self) -> None:
+        for name in FUNCTIONS:
+            self._handler(name)
+
+    def invoke(self, name: str, event: Any | None = None) -> Any:
+        """Run a function's handler; with no event, its sample from ``events/``."""
+        handler = self._handler(name)
+        spec = FUNCTIONS[name]
+        if event is None:
+            event = sample(name)
+        context = LocalContext(
+            function_name=f"jobtrail-{name}",
+            memory_limit_in_mb=spec.memory_mb,
+            timeout_seconds=spec.timeout_seconds,
+        )
+        with self._locks[name]:
+            return handler(event, context)

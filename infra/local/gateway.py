@@ -1,0 +1,148 @@
+"""The local HTTP gateway: turns each request into the API Gateway v2 event that AWS would
+send, runs the authorizer where the route table says so, calls the function and turns its
+answer back into HTTP. Also serves the local-only ``/_local/*`` routes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from infra.local.events import authorizer_event, http_event
+from infra.local.functions import LocalFunctions, UnknownFunction
+from infra.local.router import RouteTable
+from infra.routes import AUTHORIZER, ROUTES
+from jobtrail.domain.times import iso, utc_now
+from jobtrail.store.workspaces import create_workspace
+
+log = logging.getLogger("jobtrail.local.gateway")
+_INVOKE = re.compile(r"^/_local/invoke/([a-z_-]+)$")
+_MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
+
+
+class Gateway(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, functions: LocalFunctions, *, quiet: bool = False) -> None:
+        self.functions = functions
+        self.routes = RouteTable(ROUTES)
+        self.quiet = quiet
+        super().__init__(("127.0.0.1", port), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        if not self.server.quiet:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes, cookies=()) -> None:  # type: ignore[no-untyped-def]
+        self.send_response(status)
+        lowered = {k.lower() for k in headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        for cookie in cookies:
+            self.send_header("Set-Cookie", cookie)
+        if "content-length" not in lowered:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any) -> None:
+        self._send(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        if int(self.headers.get("content-length") or 0) > _MAX_BODY:
+            self._json(413, {"message": "Request Entity Too Large"})
+            return
+        body = self._body()
+        try:
+            if url.path.startswith("/_local/"):
+                self._local(url.path, body)
+            else:
+                self._proxy(url.path, url.query, body)
+        except Exception:
+            log.exception("gateway error")
+            self._json(500, {"message": "Internal Server Error"})
+
+    def _local(self, path: str, body: bytes) -> None:
+        if self.command != "POST":
+            self._json(405, {"error": {"code": "method_not_allowed", "message": "Use POST."}})
+            return
+        try:
+            payload = json.loads(body) if body.strip() else None
+        except ValueError:
+            self._json(400, {"error": {"code": "invalid_json", "message": "Send JSON."}})
+            return
+        invoke = _INVOKE.match(path)
+        if invoke:
+            try:
+                result = self.server.functions.invoke(invoke.group(1), payload)
+            except UnknownFunction:
+                self._json(404, {"error": {"code": "unknown_function", "message": path}})
+                return
+            self._json(200, {"result": result})
+        elif path == "/_local/workspaces":
+            name = (payload or {}).get("name") if isinstance(payload, dict) else None
+            if not isinstance(name, str) or not name.strip() or len(name) > 200:
+                self._json(422, {"error": {"code": "validation_error",
+                                           "message": "Give the workspace a name (1-200)."}})
+                return
+            workspace_id, api_key = create_workspace(name.strip(), now=iso(utc_now()))
+            self._json(201, {"workspace_id": workspace_id, "api_key": api_key})
+        else:
+            self._json(404, {"error": {"code": "not_found", "message": path}})
+
+    def _proxy(self, path: str, query: str, body: bytes) -> None:
+        match = self.server.routes.match(self.command, path)
+        if match is None:
+            self._json(404, {"message": "Not Found"})
+            return
+        event = http_event(
+            self.command,
+            path,
+            query=query,
+            headers=dict(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            route_key=match.route_key,
+            path_parameters=match.path_parameters or None,
+        )
+        if match.route.authorized:
+            verdict = self.server.functions.invoke(AUTHORIZER, authorizer_event(event))
+            if not verdict.get("isAuthorized"):
+                self._json(403, {"message": "Forbidden"})
+                return
+            event["requestContext"]["authorizer"] = {"lambda": verdict.get("context") or {}}
+        result = self.server.functions.invoke(match.route.function, event)
+        self._answer(result)
+
+    def _answer(self, result: Any) -> None:
+        """A payload 2.0 answer, read as API Gateway reads it."""
+        if not (isinstance(result, dict) and "statusCode" in result):
+            self._json(200, result)
+            return
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers[name] = ",".join(str(v) for v in values)
+        self._send(int(result["statusCode"]), headers, raw, result.get("cookies") or ())

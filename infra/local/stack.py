@@ -1,0 +1,97 @@
+"""The local stack: embedded DynamoDB, the gateway, the stream pumps and the timer, wired
+from the route table and configured by the variables in API.md's local runtime contract."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+from infra.local.dynamodb import EmbeddedDynamoDB
+from infra.local.functions import LocalFunctions
+from infra.local.gateway import Gateway
+from infra.local.streams import StreamPump
+from infra.local.timer import Timer
+from infra.routes import SCHEDULES, STREAM_CONSUMERS
+
+DEFAULT_PORT = 3000
+DEFAULT_API_KEY = "local-dev-key"
+LOCAL_WORKSPACE = "local"
+
+
+def _local_aws_environment() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server, per request
+    """Fake credentials and a region for the SDK, and the settings moto needs."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
+@dataclass
+class LocalStack:
+    port: int
+    api_key: str
+    quiet: bool = False
+
+    @classmethod
+    def from_environment(cls) -> LocalStack:
+        port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
+        return cls(port=port, api_key=os.environ.get("JOBTRAIL_API_KEY", DEFAULT_API_KEY))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        _local_aws_environment()
+        os.environ.setdefault("SHORT_BASE_URL", self.base_url)
+        self.dynamodb = EmbeddedDynamoDB()
+        self.dynamodb.start()
+        # Imported only now: the models read table names, and their connections the
+        # endpoint, from the environment set above.
+        from jobtrail.domain.times import iso, utc_now
+        from jobtrail.store.workspaces import create_workspace
+
+        create_workspace(LOCAL_WORKSPACE, now=iso(utc_now()), api_key=self.api_key)
+        self.functions = LocalFunctions()
+        self.functions.load_all()
+        client = self.dynamodb.client("dynamodb")
+        streams = self.dynamodb.client("dynamodbstreams")
+        self.pumps = [
+            StreamPump(
+                self.functions,
+                client,
+                streams,
+                table_name=self.dynamodb.table_names[consumer.table],
+                function=consumer.function,
+                batch_size=consumer.batch_size,
+            )
+            for consumer in STREAM_CONSUMERS
+        ]
+        poll = float(os.environ.get("POLL_INTERVAL_SECONDS", "900"))
+        self.timer = Timer(
+            self.functions,
+            [(s.function, poll if s.function == "poller" else s.seconds) for s in SCHEDULES],
+        )
+        self.gateway = Gateway(self.port, self.functions, quiet=self.quiet)
+        for pump in self.pumps:
+            pump.start()
+        self.timer.start()
+        self._serving = threading.Thread(target=self.gateway.serve_forever, daemon=True)
+        self._serving.start()
+
+    def stop(self) -> None:
+        self.gateway.shutdown()
+        self.gateway.server_close()
+        self.timer.stop()
+        for pump in self.pumps:
+            pump.stop()
+        self.dynamodb.stop()

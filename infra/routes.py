@@ -1,0 +1,122 @@
+"""The one table of what runs where: the functions, the HTTP routes that reach them, the
+schedules and the stream consumers. CDK (``infra.stack``) and the local runtime
+(``infra.local``) are both built from it, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAIN = "MainTable"
+EVENTS = "EventsTable"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str  # module:function of the Lambda entry point
+    description: str
+    memory_mb: int = 256
+    timeout_seconds: int = 10
+    # DynamoDB actions the function's role is granted, per table (least privilege).
+    table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uses_tracer: bool = True
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, HEAD, ANY
+    path: str  # API Gateway v2 route path, or "$default"
+    function: str
+    authorized: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    expression: str  # EventBridge: rate(...) or cron(...)
+    seconds: int  # the same period, for the local timer
+    description: str
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    table: str
+    function: str
+    batch_size: int = 100
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function(
+            name="api",
+            handler="jobtrail.handlers.api.lambda_handler",
+            description="jobtrail management API (/api/*, /health)",
+            memory_mb=512,
+            table_actions={
+                MAIN: (
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ),
+            },
+        ),
+        Function(
+            name="redirect",
+            handler="jobtrail.handlers.redirect.lambda_handler",
+            description="jobtrail short-link redirect (/{slug})",
+            memory_mb=512,
+            timeout_seconds=5,
+            # PutItem on the main table only makes a missing day's salt (conditional put).
+            table_actions={
+                MAIN: ("dynamodb:GetItem", "dynamodb:PutItem"),
+                EVENTS: ("dynamodb:PutItem",),
+            },
+            uses_tracer=False,
+        ),
+        Function(
+            name="authorizer",
+            handler="jobtrail.handlers.authorizer.lambda_handler",
+            description="jobtrail API key authorizer",
+            timeout_seconds=5,
+            table_actions={MAIN: ("dynamodb:GetItem",)},
+        ),
+        Function(
+            name="housekeeping",
+            handler="jobtrail.handlers.housekeeping.lambda_handler",
+            description="jobtrail daily salt rotation",
+            timeout_seconds=30,
+            table_actions={MAIN: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")},
+        ),
+        Function(
+            name="aggregator",
+            handler="jobtrail.handlers.aggregator.lambda_handler",
+            description="jobtrail click stream consumer",
+            timeout_seconds=60,
+        ),
+    )
+}
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "api"),
+    Route("GET", "/api/openapi.json", "api"),
+    Route("ANY", "/api/{proxy+}", "api", authorized=True),
+    Route("GET", "/{slug}", "redirect"),
+    Route("HEAD", "/{slug}", "redirect"),
+    # Everything else reaches the API function, which answers 404 in the API's error shape.
+    Route("ANY", "$default", "api"),
+)
+
+AUTHORIZER = "authorizer"
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(
+        "housekeeping",
+        "rate(1 hour)",
+        3600,
+        "makes the next day's visitor salt and forgets old ones",
+    ),
+)
+
+STREAM_CONSUMERS: tuple[StreamConsumer, ...] = (StreamConsumer(EVENTS, "aggregator"),)
