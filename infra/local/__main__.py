@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -24,16 +25,26 @@ def main() -> int:
     stack.start()
     key = stack.api_key
     base = stack.base_url
-    print(f"""
+    example = json.dumps(
+        {
+            "title": "Webbutvecklare",
+            "url": "https://careers.example.se/jobs/123",
+            "channels": ["twitter", "linkedin"],
+        }
+    )
+    print(
+        f"""
 jobtrail, running locally
   API:      {base}/api   (OpenAPI document: {base}/api/openapi.json)
   API key:  {key}
   Create a job:
     curl -s -X POST {base}/api/jobs \\
       -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
-      -d '{{"title": "Webbutvecklare", "url": "https://careers.example.se/jobs/123", "channels": ["twitter", "linkedin"]}}'
+      -d '{example}'
   then open a short_url from the answer in a browser. Ctrl-C stops.
-""", file=sys.stderr, flush=True)
+""",
+        flush=True,
+    )
     print(f"jobtrail ready on {base}", flush=True)
     stopped.wait()
     print("jobtrail stopping", file=sys.stderr, flush=True)

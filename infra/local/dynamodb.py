@@ -8,9 +8,8 @@ import socket
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
-
 from jobtrail.store.tables import TABLES, TableSpec
+from moto.server import ThreadedMotoServer
 
 
 def free_port() -> int:
@@ -20,13 +19,13 @@ def free_port() -> int:
 
 
 def table_definition(spec: TableSpec, name: str) -> dict[str, Any]:
-    keys = [(spec.partition_key, "HASH")] + (
-        [(spec.sort_key, "RANGE")] if spec.sort_key else []
-    )
+    keys = [(spec.partition_key, "HASH")] + ([(spec.sort_key, "RANGE")] if spec.sort_key else [])
     definition: dict[str, Any] = {
         "TableName": name,
         "KeySchema": [{"AttributeName": k.name, "KeyType": kind} for k, kind in keys],
-        "AttributeDefinitions": [{"AttributeName": k.name, "AttributeType": k.type} for k, _ in keys],
+        "AttributeDefinitions": [
+            {"AttributeName": k.name, "AttributeType": k.type} for k, _ in keys
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     }
     if spec.stream_view_type:

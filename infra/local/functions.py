@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from infra.local.context import LocalContext
@@ -22,7 +23,9 @@ class UnknownFunction(KeyError):
 class LocalFunctions:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
-        self._locks = {name: threading.Lock() for name in FUNCTIONS}
+        self._locks: dict[str, AbstractContextManager[Any]] = {
+            name: threading.Lock() for name in FUNCTIONS
+        }
 
     def _handler(self, name: str) -> Handler:
         if name not in FUNCTIONS:

@@ -13,12 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.local.events import authorizer_event, http_event
-from infra.local.functions import LocalFunctions, UnknownFunction
-from infra.local.router import RouteTable
-from infra.routes import AUTHORIZER, ROUTES
 from jobtrail.domain.times import iso, utc_now
 from jobtrail.store.workspaces import create_workspace
+
+from infra.local.dispatch import Dispatcher
+from infra.local.functions import LocalFunctions, UnknownFunction
 
 log = logging.getLogger("jobtrail.local.gateway")
 _INVOKE = re.compile(r"^/_local/invoke/([a-z_-]+)$")
@@ -30,7 +29,7 @@ class Gateway(ThreadingHTTPServer):
 
     def __init__(self, port: int, functions: LocalFunctions, *, quiet: bool = False) -> None:
         self.functions = functions
-        self.routes = RouteTable(ROUTES)
+        self.dispatcher = Dispatcher(functions)
         self.quiet = quiet
         super().__init__(("127.0.0.1", port), _Handler)
 
@@ -39,14 +38,14 @@ class _Handler(BaseHTTPRequestHandler):
     server: Gateway
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         if not self.server.quiet:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     def do_GET(self) -> None:
         self._serve()
 
-    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
     def _body(self) -> bytes:
         length = int(self.headers.get("content-length") or 0)
@@ -103,8 +102,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_local/workspaces":
             name = (payload or {}).get("name") if isinstance(payload, dict) else None
             if not isinstance(name, str) or not name.strip() or len(name) > 200:
-                self._json(422, {"error": {"code": "validation_error",
-                                           "message": "Give the workspace a name (1-200)."}})
+                self._json(
+                    422,
+                    {
+                        "error": {
+                            "code": "validation_error",
+                            "message": "Give the workspace a name (1-200).",
+                        }
+                    },
+                )
                 return
             workspace_id, api_key = create_workspace(name.strip(), now=iso(utc_now()))
             self._json(201, {"workspace_id": workspace_id, "api_key": api_key})
@@ -112,28 +118,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"code": "not_found", "message": path}})
 
     def _proxy(self, path: str, query: str, body: bytes) -> None:
-        match = self.server.routes.match(self.command, path)
-        if match is None:
-            self._json(404, {"message": "Not Found"})
-            return
-        event = http_event(
-            self.command,
-            path,
-            query=query,
-            headers=dict(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-            route_key=match.route_key,
-            path_parameters=match.path_parameters or None,
+        self._answer(
+            self.server.dispatcher.request(
+                self.command,
+                path,
+                query=query,
+                headers=dict(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+            )
         )
-        if match.route.authorized:
-            verdict = self.server.functions.invoke(AUTHORIZER, authorizer_event(event))
-            if not verdict.get("isAuthorized"):
-                self._json(403, {"message": "Forbidden"})
-                return
-            event["requestContext"]["authorizer"] = {"lambda": verdict.get("context") or {}}
-        result = self.server.functions.invoke(match.route.function, event)
-        self._answer(result)
 
     def _answer(self, result: Any) -> None:
         """A payload 2.0 answer, read as API Gateway reads it."""

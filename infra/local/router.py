@@ -18,8 +18,10 @@ class Match:
 
     @property
     def route_key(self) -> str:
-        return "$default" if self.route.path == "$default" else (
-            f"{self.route.method} {self.route.path}"
+        return (
+            "$default"
+            if self.route.path == "$default"
+            else (f"{self.route.method} {self.route.path}")
         )
 
 

@@ -72,9 +72,8 @@ def register(app: APIGatewayHttpResolver) -> None:
         return error_response(
             422,
             "validation_error",
-            "The request does not match the schema: " + "; ".join(
-                f"{d['field']}: {d['message']}" for d in details
-            ),
+            "The request does not match the schema: "
+            + "; ".join(f"{d['field']}: {d['message']}" for d in details),
             details,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -26,7 +26,8 @@ class Link:
     sharer: str | None
     target_url: str
     created_at: str
-    link_id: str = field(default_factory=new_id)
+    # Orders the links of one job made in the same instant (a job's channels).
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,9 @@ def create_job(
                 sharer=None,
                 target_url=job.url,
                 created_at=created_at,
+                position=position,
             )
-            for channel in job.channels
+            for position, channel in enumerate(job.channels)
         )
         try:
             store.insert_job(replace(job, links=links))

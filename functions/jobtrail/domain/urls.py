@@ -38,9 +38,9 @@ def _origin(parts: SplitResult) -> tuple[str, int]:
 def _ascii_host(host: str) -> str:
     """The host in ASCII (IDNA for internationalised names), or an InvalidInput."""
     host = host.rstrip(".").lower()
-    if host.startswith("["):
+    if ":" in host:  # urlsplit has taken the brackets off an IPv6 address
         try:
-            ipaddress.IPv6Address(host.strip("[]"))
+            ipaddress.IPv6Address(host)
         except ValueError:
             raise _invalid("The URL's host is not a valid IPv6 address.") from None
         return host
@@ -79,7 +79,8 @@ def normalize_target_url(url: str, *, short_base_url: str) -> str:
     host = _ascii_host(parts.hostname)
     if _origin(urlsplit(short_base_url)) == (host, port or _DEFAULT_PORTS[scheme]):
         raise _invalid("The URL points at this service's own short domain.")
-    netloc = f"{host}:{port}" if port is not None else host
+    netloc = f"[{host}]" if ":" in host else host
+    netloc = f"{netloc}:{port}" if port is not None else netloc
     normalized = urlunsplit(
         (
             scheme,

@@ -26,5 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     forgotten = clicks.forget_salts_before(today)
     metrics.add_metric(name="salts_forgotten", unit=MetricUnit.Count, value=forgotten)
     logger.info("salts rotated", extra={"forgotten": forgotten})
-    return {"salts_ready": [today.isoformat(), (today + timedelta(days=1)).isoformat()],
-            "salts_forgotten": forgotten}
+    return {
+        "salts_ready": [today.isoformat(), (today + timedelta(days=1)).isoformat()],
+        "salts_forgotten": forgotten,
+    }

@@ -43,7 +43,7 @@ def _link(slug: str) -> clicks.LinkTarget | None:
 
 
 def _salt_of(day: date) -> str:
-    global _salt  # noqa: PLW0603 - the warm function's copy of the day's salt
+    global _salt
     if _salt is None or _salt[0] != day:
         _salt = (day, store.salt_for(day))
     return _salt[1]

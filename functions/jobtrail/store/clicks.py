@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from pynamodb.exceptions import PutError
 
@@ -68,7 +68,7 @@ def salt_for(day: date) -> str:
 
 def create_salt(day: date) -> str:
     """Make the day's salt unless it exists; either way answer the one that stands."""
-    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     item = SaltItem(
         _salt_key(day),
         SALT_SORT_KEY,

@@ -32,24 +32,31 @@ def _links_prefix(job_id: str) -> str:
     return f"LINK#{job_id}#"
 
 
+def _job_link_sort_key(link: Link) -> str:
+    """Sorts a job's links in the order they were made; the slug keeps the key unique."""
+    return f"{_links_prefix(link.job_id)}{link.created_at}#{link.position:02d}#{link.slug}"
+
+
 def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
     """The link under its slug (for the redirect) and under its job (for listing)."""
-    attributes = {
-        "slug": link.slug,
-        "workspace_id": link.workspace_id,
-        "job_id": link.job_id,
-        "channel": link.channel,
-        "sharer": link.sharer,
-        "target_url": link.target_url,
-        "created_at": link.created_at,
-    }
-    by_slug = LinkItem(slug_key(link.slug), SLUG_SORT_KEY, **attributes)
-    by_job = LinkItem(
-        workspace_key(link.workspace_id),
-        f"{_links_prefix(link.job_id)}{link.link_id}",
-        **attributes,
+
+    def item(pk: str, sk: str) -> LinkItem:
+        return LinkItem(
+            pk,
+            sk,
+            slug=link.slug,
+            workspace_id=link.workspace_id,
+            job_id=link.job_id,
+            channel=link.channel,
+            sharer=link.sharer,
+            target_url=link.target_url,
+            created_at=link.created_at,
+        )
+
+    return (
+        item(slug_key(link.slug), SLUG_SORT_KEY),
+        item(workspace_key(link.workspace_id), _job_link_sort_key(link)),
     )
-    return by_slug, by_job
 
 
 def _link(item: LinkItem) -> Link:
@@ -61,7 +68,7 @@ def _link(item: LinkItem) -> Link:
         sharer=item.sharer,
         target_url=item.target_url,
         created_at=item.created_at,
-        link_id=item.sk.rsplit("#", 1)[-1],
+        position=int(item.sk.split("#")[-2]),
     )
 
 

@@ -35,7 +35,7 @@ class TableSpec:
 
 def _key(model: type[Model], *, range_key: bool) -> KeyAttribute | None:
     for name, attribute in model.get_attributes().items():
-        if (attribute.is_range_key if range_key else attribute.is_hash_key):
+        if attribute.is_range_key if range_key else attribute.is_hash_key:
             return KeyAttribute(attribute.attr_name or name, _ATTRIBUTE_TYPES[attribute.attr_type])
     return None
 

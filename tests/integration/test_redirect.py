@@ -1,0 +1,165 @@
+"""The redirect: what a person clicking a short link gets, and what is recorded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import botocore.client
+import pytest
+from jobtrail.handlers import redirect
+from jobtrail.store.models import ClickItem, LinkItem
+
+from tests.integration.conftest import JOB, Client, all_items
+
+CHROME = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+@pytest.fixture
+def job(api: Client) -> dict[str, Any]:
+    job = api.post("/api/jobs", {**JOB, "url": "https://careers.example.se/jobs/123?ref=ad"})
+    return dict(job.json())
+
+
+def _click(api: Client, slug: str, method: str = "GET", **headers: str) -> Any:
+    sent = {"user-agent": CHROME, **headers}
+    return api.request(method, f"/{slug}", headers=sent, api_key=None)
+
+
+def _clicks() -> list[ClickItem]:
+    return sorted(ClickItem.scan(), key=lambda c: c.at)
+
+
+def test_a_click_lands_on_the_job_ad_with_utm_and_a_click_id(
+    api: Client, job: dict[str, Any]
+) -> None:
+    link = job["links"][1]
+    reply = _click(api, link["slug"], referer="https://www.linkedin.com/feed/")
+    assert reply.status == 302
+    assert reply.headers["cache-control"] == "no-store"
+    location = urlsplit(reply.headers["location"])
+    assert location._replace(query="").geturl() == "https://careers.example.se/jobs/123"
+    query = parse_qs(location.query)
+    assert query == {
+        "ref": ["ad"],
+        "utm_source": ["linkedin"],
+        "utm_medium": ["jobtrail"],
+        "utm_campaign": [job["id"]],
+        "jt_click": [query["jt_click"][0]],
+    }
+    # And the click is recorded under the id the job ad receives
+    (click,) = _clicks()
+    assert click.click_id == query["jt_click"][0]
+    assert (click.slug, click.job_id, click.channel, click.sharer) == (
+        link["slug"],
+        job["id"],
+        "linkedin",
+        None,
+    )
+    assert click.bot_class == "human"
+    assert click.referrer_host == "www.linkedin.com"
+    assert click.device == "desktop"
+
+
+def test_a_persons_link_records_the_sharer(api: Client, job: dict[str, Any]) -> None:
+    api.post(f"/api/jobs/{job['id']}/links", {"channel": "x", "sharer": "anna", "slug": "anna-x"})
+    _click(api, "anna-x")
+    assert [c.sharer for c in _clicks()] == ["anna"]
+
+
+def test_every_click_is_recorded_with_its_own_id(api: Client, job: dict[str, Any]) -> None:
+    slug = job["links"][0]["slug"]
+    ids = {
+        parse_qs(urlsplit(_click(api, slug).headers["location"]).query)["jt_click"][0]
+        for _ in range(3)
+    }
+    assert len(ids) == 3
+    assert {c.click_id for c in _clicks()} == ids
+
+
+@pytest.mark.parametrize(("method", "agent"), [("HEAD", CHROME), ("GET", "")])
+def test_robots_get_the_redirect_but_are_recorded_as_bots(
+    api: Client, job: dict[str, Any], method: str, agent: str
+) -> None:
+    reply = _click(api, job["links"][0]["slug"], method=method, **{"user-agent": agent})
+    assert reply.status == 302
+    assert [c.bot_class for c in _clicks()] == ["bot"]
+
+
+def test_an_unknown_slug_is_404_and_records_nothing(api: Client, aws: Any) -> None:
+    before = all_items(aws)
+    reply = _click(api, "nosuchlink")
+    assert reply.status == 404
+    assert reply.json()["error"]["code"] == "link_not_found"
+    assert all_items(aws) == before
+
+
+def test_no_address_is_stored_and_a_visitor_is_one_per_day(
+    api: Client, job: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug = job["links"][0]["slug"]
+    day = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    monkeypatch.setattr(redirect, "utc_now", lambda: day)
+    api.dispatcher.request(
+        "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
+    )
+    api.dispatcher.request(
+        "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
+    )
+    monkeypatch.setattr(redirect, "utc_now", lambda: day + timedelta(days=1))
+    api.dispatcher.request(
+        "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
+    )
+    first, second, next_day = _clicks()
+    assert first.visitor == second.visitor
+    assert next_day.visitor != first.visitor
+    assert "203.0.113.7" not in repr(all_items(aws))
+    assert first.expires_at == day + timedelta(days=400)
+
+
+def test_a_warm_redirect_reads_the_link_once_and_writes_the_click_once(
+    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug = job["links"][0]["slug"]
+    _click(api, slug)  # warm: the day's salt is known now
+    redirect._links.clear()
+    calls: list[str] = []
+    make_api_call = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        calls.append(operation)
+        return make_api_call(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    # When the link is not cached, then when it is
+    _click(api, slug)
+    uncached = list(calls)
+    calls.clear()
+    _click(api, slug)
+    # Then a read and a write, then the write alone
+    assert sorted(uncached) == ["GetItem", "PutItem"]
+    assert calls == ["PutItem"]
+
+
+def test_a_changed_link_takes_effect_within_a_minute(
+    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a warm function that has the link cached
+    slug = job["links"][0]["slug"]
+    clock = [1000.0]
+    monkeypatch.setattr(redirect.time, "monotonic", lambda: clock[0])
+    _click(api, slug)
+    item = LinkItem.get(f"SLUG#{slug}", "LINK")
+    item.update(actions=[LinkItem.target_url.set("https://careers.example.se/moved")])
+    # When the link changes, then a minute passes
+    clock[0] += 30
+    still = _click(api, slug).headers["location"]
+    clock[0] += 31
+    moved = _click(api, slug).headers["location"]
+    # Then the change shows within the minute
+    assert still.startswith("https://careers.example.se/jobs/123?")
+    assert moved.startswith("https://careers.example.se/moved?")
