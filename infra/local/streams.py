@@ -39,10 +39,13 @@ class StreamPump:
         self._thread = threading.Thread(target=self._run, name=f"pump-{function}", daemon=True)
         self.delivered = 0
 
-    def start(self) -> None:
+    def connect(self) -> None:
         self._stream_arn = self._dynamodb.describe_table(TableName=self._table_name)["Table"][
             "LatestStreamArn"
         ]
+
+    def start(self) -> None:
+        self.connect()
         self._thread.start()
 
     def stop(self) -> None:

@@ -116,5 +116,6 @@ def test_a_long_user_agent_is_cut_and_a_bad_country_dropped() -> None:
     click = record(
         LINK, _visit(user_agent="x" * 5000, country="Sweden"), salt="s", now=NOW, retention_days=1
     )
-    assert click.user_agent is not None and len(click.user_agent) == 512
+    assert click.user_agent is not None
+    assert len(click.user_agent) == 512
     assert click.country is None

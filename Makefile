@@ -1,0 +1,55 @@
+# The README's two commands: `make run` (the whole stack locally) and `make test`.
+# Both set up everything they need on a fresh machine: a virtualenv in .venv with the
+# project and its tools.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run test lint typecheck unit integration infra e2e bench synth clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m infra.local
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install
+	$(PY) -m mypy
+
+test: lint typecheck
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+integration: install
+	$(PY) -m pytest tests/integration
+
+infra: install
+	$(PY) -m pytest tests/infra
+
+e2e: install
+	$(PY) -m pytest tests/e2e
+
+bench: install
+	$(PY) -m bench.redirect
+
+synth: install
+	npx --yes aws-cdk@2 synth
+
+clean:
+	rm -rf $(VENV) cdk.out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,150 @@
+"""The whole local stack, started as a user starts it (``python -m infra.local``) on a free
+port, and talked to over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import HTTPRedirectHandler, Request, build_opener
+
+import pytest
+
+from infra.local.dynamodb import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "e2e-key"
+
+
+class _NoRedirects(HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = build_opener(_NoRedirects)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    base_url: str
+    api_key: str
+    process: subprocess.Popen[str]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        api_key: str | None = "default",
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        data = json.dumps(body).encode() if body is not None else None
+        sent = {"Content-Type": "application/json"} if data else {}
+        key = self.api_key if api_key == "default" else api_key
+        if key:
+            sent["Authorization"] = f"Bearer {key}"
+        sent.update(headers or {})
+        request = Request(self.base_url + path, data=data, method=method, headers=sent)
+        try:
+            with _opener.open(request, timeout=30) as response:
+                return Reply(response.status, dict(response.headers), response.read())
+        except HTTPError as error:
+            return Reply(error.code, dict(error.headers), error.read())
+
+
+def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")},
+        "PORT": str(port),
+        "JOBTRAIL_API_KEY": API_KEY,
+        "POLL_INTERVAL_SECONDS": "0",
+        "PYTHONUNBUFFERED": "1",
+        **extra_env,
+    }
+    env.pop("SHORT_BASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if line.startswith("jobtrail ready on "):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout=90):
+        process.kill()
+        raise AssertionError("the local stack did not start:\n" + "".join(output))
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    port = free_port()
+    process = _start(port, {})
+    output: list[str] = []
+    _wait_ready(process, output)
+    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process)
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the local stack did not stop on Ctrl-C") from None
+    assert code == 0, "".join(output)
+
+
+class _CareersPage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        page = "<html><head><title>Webbutvecklare</title></head><body><h1>Webbutvecklare</h1>"
+        page += f"<p id='path'>{self.path}</p></body></html>"
+        body = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture(scope="session")
+def careers_site() -> Iterator[str]:
+    """A company's careers site, where the job ads live."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _CareersPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

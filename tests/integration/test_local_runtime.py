@@ -1,0 +1,132 @@
+"""The parts of the local runtime that stand in for AWS services: the stream pump (Lambda's
+event source mapping), the timer (EventBridge) and the scheduled housekeeping."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from jobtrail.handlers import housekeeping
+from jobtrail.store import clicks as click_store
+from jobtrail.store.models import SaltItem
+
+from infra.local.functions import LocalFunctions
+from infra.local.streams import StreamPump
+from infra.local.timer import Timer
+from tests.integration.conftest import JOB, Client
+
+
+def _pump(functions: LocalFunctions, batch_size: int = 100) -> StreamPump:
+    pump = StreamPump(
+        functions,
+        boto3.client("dynamodb"),
+        boto3.client("dynamodbstreams"),
+        table_name="jobtrail-events",
+        function="aggregator",
+        batch_size=batch_size,
+    )
+    pump.connect()
+    return pump
+
+
+def _click_times(api: Client, times: int) -> list[str]:
+    slug = api.post("/api/jobs", JOB).json()["links"][0]["slug"]
+    locations = [
+        api.request("GET", f"/{slug}", headers={"user-agent": "Mozilla/5.0"}, api_key=None).headers[
+            "location"
+        ]
+        for _ in range(times)
+    ]
+    return [location.rsplit("jt_click=", 1)[1] for location in locations]
+
+
+def test_the_pump_feeds_each_click_to_the_consumer_as_lambda_would(
+    api: Client, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five clicks and a consumer that takes batches of two
+    click_ids = _click_times(api, 5)
+    batches: list[list[dict[str, Any]]] = []
+    invoke = functions.invoke
+
+    def recording(name: str, event: Any = None) -> Any:
+        if name == "aggregator":
+            batches.append(event["Records"])
+        return invoke(name, event)
+
+    monkeypatch.setattr(functions, "invoke", recording)
+    pump = _pump(functions, batch_size=2)
+    # When the pump runs until the stream is drained
+    while pump.pump_once():
+        pass
+    # Then every click arrives once, in order, as a DynamoDB stream record with its source
+    records = [record for batch in batches for record in batch]
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert [r["dynamodb"]["NewImage"]["click_id"]["S"] for r in records] == click_ids
+    assert {r["eventName"] for r in records} == {"INSERT"}
+    stream = boto3.client("dynamodb").describe_table(TableName="jobtrail-events")["Table"]
+    assert {r["eventSourceARN"] for r in records} == {stream["LatestStreamArn"]}
+    assert pump.pump_once() == 0
+
+
+def test_records_a_consumer_reports_failed_are_delivered_again(
+    api: Client, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a consumer that fails the second record of its first batch once
+    _click_times(api, 3)
+    seen: list[str] = []
+    invoke = functions.invoke
+
+    def failing_once(name: str, event: Any = None) -> Any:
+        if name != "aggregator":
+            return invoke(name, event)
+        ids = [r["dynamodb"]["NewImage"]["click_id"]["S"] for r in event["Records"]]
+        seen.extend(ids)
+        if len(seen) == 3:
+            sequence = event["Records"][1]["dynamodb"]["SequenceNumber"]
+            return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+        return invoke(name, event)
+
+    monkeypatch.setattr(functions, "invoke", failing_once)
+    # When the pump delivers the batch
+    _pump(functions).pump_once()
+    # Then the failed record and those after it come again, the first one does not
+    assert len(seen) == 5
+    assert seen[3:] == seen[1:3]
+
+
+def test_the_timer_runs_scheduled_functions(functions: LocalFunctions) -> None:
+    ran = threading.Event()
+    invoke = functions.invoke
+
+    def noting(name: str, event: Any = None) -> Any:
+        result = invoke(name, event)
+        ran.set()
+        return result
+
+    functions.invoke = noting  # type: ignore[method-assign]
+    timer = Timer(functions, [("housekeeping", 0.05)])
+    timer.start()
+    try:
+        assert ran.wait(timeout=10)
+    finally:
+        timer.stop()
+    assert timer.runs["housekeeping"] >= 1
+
+
+def test_housekeeping_makes_tomorrows_salt_and_forgets_old_ones(
+    aws: Any, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given salts of the last days
+    today = datetime(2026, 11, 25, 23, tzinfo=UTC)
+    for back in range(5):
+        click_store.salt_for((today - timedelta(days=back)).date())
+    monkeypatch.setattr(housekeeping, "utc_now", lambda: today)
+    # When the daily housekeeping runs
+    result = functions.invoke("housekeeping")
+    # Then today's and tomorrow's salts exist, yesterday's is kept, older ones are gone
+    days = sorted(item.pk.removeprefix("SALT#") for item in SaltItem.scan())
+    assert days == ["2026-11-24", "2026-11-25", "2026-11-26"]
+    assert result["salts_forgotten"] == 3
