@@ -7,11 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
 
 from jobtrail.api.schemas import JobCreate, JobList, JobOut, JobSummary, LinkCreate, LinkOut
 from jobtrail.config import settings
 from jobtrail.domain import jobs
 from jobtrail.domain.times import utc_now
+from jobtrail.observability import metrics
 from jobtrail.store.jobs import DynamoJobStore
 
 router = Router()
@@ -70,6 +72,8 @@ def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
         short_base_url=settings().short_base_url,
         now=utc_now(),
     )
+    metrics.add_metric(name="jobs_created", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=len(job.links))
     return Response(status_code=201, content_type="application/json", body=job_out(job))
 
 
@@ -103,4 +107,5 @@ def create_link(job_id: JobId, body: Annotated[LinkCreate, Body()]) -> Response[
         slug=body.slug,
         now=utc_now(),
     )
+    metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, content_type="application/json", body=link_out(link))
