@@ -1,0 +1,86 @@
+"""The CDK app of jobtrail: one stack, checked by cdk-nag's AwsSolutions rules on every synth.
+
+Deploy from the repository root (``cdk.json`` runs ``.venv/bin/python -m infra.app``)::
+
+    npx aws-cdk@2 deploy -c shortBaseUrl=https://go.example.com -c retentionDays=400
+
+The Lambda code is bundled on this machine with pip (no Docker); see ``infra.bundling``.
+
+Context a company sets (``-c key=value`` or the ``context`` of ``cdk.json``):
+
+``shortBaseUrl``
+    The public base of every short link, e.g. ``https://go.example.com`` (the functions'
+    ``SHORT_BASE_URL``). Default: ``https://<customDomain>`` when a custom domain is set,
+    else the API's own ``https://<id>.execute-api.<region>.amazonaws.com`` URL. A short
+    domain served by something else (a CDN in front of the API) is set here.
+``retentionDays``
+    How many days click events are kept before DynamoDB's TTL deletes them
+    (``CLICK_RETENTION_DAYS``), 1 to 3650. Default: 400.
+``customDomain`` and ``certificateArn``
+    Optional, together: serve the API on this host name with this ACM certificate (in the
+    stack's region). The stack outputs ``CustomDomainTarget``, where the company points a
+    CNAME (or a Route 53 alias) of the domain.
+``alarmTopicArn``
+    Optional: an SNS topic every alarm notifies. Without it the alarms only show in
+    CloudWatch.
+``stackName``
+    Optional: the stack's name, to deploy more than one jobtrail into an account.
+    Default: ``Jobtrail``.
+
+The stack deploys into the account and region of the CLI's credentials
+(``CDK_DEFAULT_ACCOUNT``/``CDK_DEFAULT_REGION``). Function and access logs are kept 90 days;
+the tables are kept when the stack is deleted.
+
+cdk-nag 3 runs as a CDK validation plugin (``Validations``), not as an Aspect: any finding
+that is not acknowledged, warning or error, fails the synth and is listed in the assembly's
+``validation-report.json``. Acknowledgments live next to the resource they are about
+(``infra.constructs.nag.acknowledge``) and are copied, with their reasons, into the template's
+``cdk_nag`` metadata.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App, Environment, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from infra.stack import DeploymentSettings, JobtrailStack
+
+DEFAULT_STACK_NAME = "Jobtrail"
+
+
+def build_app(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None
+) -> tuple[App, JobtrailStack]:
+    """The app and its stack, with cdk-nag registered: synthesis fails on any finding that
+    is not acknowledged with a reason."""
+    app = App(context=dict(context or {}), outdir=outdir)
+    stack_name = app.node.try_get_context("stackName") or DEFAULT_STACK_NAME
+    stack = JobtrailStack(
+        app,
+        stack_name,
+        settings=DeploymentSettings.from_context(app.node),
+        description="jobtrail: tracked short links for job ads",
+        env=Environment(
+            account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            region=os.environ.get("CDK_DEFAULT_REGION"),
+        ),
+    )
+    # The acknowledgments (with their reasons) are also written into the template's
+    # metadata, so whoever reviews the deployed template sees them.
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True)
+    )
+    return app, stack
+
+
+def main() -> None:
+    app, _ = build_app()
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Synthesizing the CDK app the way ``cdk deploy`` does (``cdk.json``'s context, cdk-nag
+registered), and reading the template the way CloudFormation resolves it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# jsii prints a banner on every start on this machine's Node version; it says nothing here.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.app import build_app
+from infra.routes import FUNCTIONS
+from infra.stack import JobtrailStack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+CERTIFICATE_ARN = (
+    "arn:aws:acm:eu-north-1:123456789012:certificate/0b5e1d1c-7f3a-4c55-9a57-1f0c6f1d2e3a"
+)
+TOPIC_ARN = "arn:aws:sns:eu-north-1:123456789012:jobtrail-alarms"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    return dict(json.loads((REPO_ROOT / "cdk.json").read_text())["context"])
+
+
+@dataclass
+class Synthesized:
+    app: App
+    stack: JobtrailStack
+    template: Template
+    resources: dict[str, dict[str, Any]]
+    outputs: dict[str, dict[str, Any]]
+    template_file: Path
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.resources.items()
+            if resource["Type"] == resource_type
+        }
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        return dict(self.resources[logical_id].get("Properties", {}))
+
+
+def synthesize(outdir: Path, overrides: Mapping[str, Any] | None = None) -> Synthesized:
+    app, stack = build_app(
+        {**cdk_json_context(), **SKIP_BUNDLING, **(overrides or {})}, str(outdir)
+    )
+    assembly = app.synth()
+    artifact = assembly.get_stack_artifact(stack.artifact_id)
+    template = dict(artifact.template)
+    return Synthesized(
+        app=app,
+        stack=stack,
+        template=Template.from_json(template),
+        resources=template["Resources"],
+        outputs=template.get("Outputs", {}),
+        template_file=Path(artifact.template_full_path),
+    )
+
+
+def target_of(value: Any) -> str:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` points at."""
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    raise AssertionError(f"not a reference: {value!r}")
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def function_ids(synthesized: Synthesized) -> dict[str, str]:
+    """FUNCTIONS name -> the logical id of its Lambda function, found by its handler."""
+    by_handler = {
+        resource["Properties"]["Handler"]: logical_id
+        for logical_id, resource in synthesized.of_type("AWS::Lambda::Function").items()
+    }
+    return {name: by_handler[function.handler] for name, function in FUNCTIONS.items()}
+
+
+def role_statements(synthesized: Synthesized, function_id: str) -> list[dict[str, Any]]:
+    """Every statement granted to the function's role, inline or attached."""
+    role_id = target_of(synthesized.properties(function_id)["Role"])
+    statements = [
+        statement
+        for policy in synthesized.properties(role_id).get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    for policy in synthesized.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def dynamodb_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """DynamoDB actions per resource: ``<table>`` (its ARN), ``<table>.StreamArn`` or ``*``."""
+    grants: dict[str, set[str]] = defaultdict(set)
+    for statement in statements:
+        assert statement["Effect"] == "Allow", statement
+        actions = {
+            action for action in as_list(statement["Action"]) if action.startswith("dynamodb:")
+        }
+        if not actions:
+            continue
+        for resource in as_list(statement["Resource"]):
+            if resource == "*":
+                grants["*"] |= actions
+            elif isinstance(resource, dict) and "Fn::GetAtt" in resource:
+                table, attribute = resource["Fn::GetAtt"]
+                grants[table if attribute == "Arn" else f"{table}.{attribute}"] |= actions
+            else:
+                raise AssertionError(f"DynamoDB actions on an unexpected resource: {resource!r}")
+    return dict(grants)

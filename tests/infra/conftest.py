@@ -1,0 +1,27 @@
+"""The CDK app synthesized once per session, except that the Lambda code is not bundled
+(``test_cdk_bundling.py`` bundles it for real)."""
+
+from __future__ import annotations
+
+import pytest
+from cdk_harness import CERTIFICATE_ARN, TOPIC_ARN, Synthesized, synthesize
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The stack with no context set: cdk.json's defaults."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def on_custom_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The stack with everything a company can set, set."""
+    return synthesize(
+        tmp_path_factory.mktemp("custom-domain"),
+        {
+            "customDomain": "go.acme.example",
+            "certificateArn": CERTIFICATE_ARN,
+            "retentionDays": "30",
+            "alarmTopicArn": TOPIC_ARN,
+        },
+    )
