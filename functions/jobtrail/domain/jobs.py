@@ -64,8 +64,9 @@ class JobStore(Protocol):
     def insert_job(self, job: Job) -> None:
         """Store a job with its links, all or nothing; SlugTaken if a slug is in use."""
 
-    def insert_link(self, link: Link) -> None:
-        """Store one more link of an existing job; SlugTaken if its slug is in use."""
+    def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
+        """Store one more link of an existing job; SlugTaken if its slug is in use.
+        ``new_channel``: the first link of the job on its channel."""
 
     def get_job(self, workspace_id: str, job_id: str) -> Job | None: ...
 
@@ -149,7 +150,7 @@ def add_link(
             created_at=iso(now),
         )
         try:
-            store.insert_link(link)
+            store.insert_link(link, new_channel=channel not in job.channels)
         except SlugTaken:
             if slug is not None:
                 raise

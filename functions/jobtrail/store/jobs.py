@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection
-from jobtrail.store.models import JobItem, LinkItem
+from jobtrail.store.models import CounterItem, JobItem, LinkItem
 
 JOB_PREFIX = "JOB#"
 
@@ -30,6 +30,11 @@ def _job_sort_key(job_id: str) -> str:
 
 def _links_prefix(job_id: str) -> str:
     return f"LINK#{job_id}#"
+
+
+def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
+    """The workspace's counter of jobs that use a channel (``GET /api/stats/channels``)."""
+    return CounterItem(f"WSSTAT#{workspace_id}", f"channel#{channel}")
 
 
 def _job_link_sort_key(link: Link) -> str:
@@ -122,6 +127,11 @@ class DynamoJobStore:
                     by_slug, by_job = _link_items(link)
                     tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
                     tx.save(by_job)
+                for channel in job.channels:
+                    tx.update(
+                        _channel_jobs(job.workspace_id, channel),
+                        actions=[CounterItem.jobs.add(1)],
+                    )
         except TransactWriteError as error:
             # Items are the job, then (slug, job-link) pairs: item 1 + 2i is link i's slug.
             for index in sorted(_failed_conditions(error)):
@@ -129,25 +139,39 @@ class DynamoJobStore:
                     raise SlugTaken(job.links[index // 2].slug) from error
             raise
 
-    def insert_link(self, link: Link) -> None:
+    def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
+        """``new_channel``: the job had no link on this channel yet; the job then lists the
+        channel and the workspace counts one more job on it, in the same transaction."""
         by_slug, by_job = _link_items(link)
+        job_key = (workspace_key(link.workspace_id), _job_sort_key(link.job_id))
         try:
             with TransactWrite(connection=connection()) as tx:
                 # The job must still be there: a link never outlives its job.
-                tx.condition_check(
-                    JobItem,
-                    workspace_key(link.workspace_id),
-                    _job_sort_key(link.job_id),
-                    condition=JobItem.pk.exists(),
-                )
+                if new_channel:
+                    tx.update(
+                        JobItem(*job_key),
+                        actions=[JobItem.channels.set(JobItem.channels.append([link.channel]))],
+                        condition=JobItem.pk.exists() & ~JobItem.channels.contains(link.channel),
+                    )
+                else:
+                    tx.condition_check(JobItem, *job_key, condition=JobItem.pk.exists())
                 tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
                 tx.save(by_job)
+                if new_channel:
+                    tx.update(
+                        _channel_jobs(link.workspace_id, link.channel),
+                        actions=[CounterItem.jobs.add(1)],
+                    )
         except TransactWriteError as error:
             failed = _failed_conditions(error)
-            if 0 in failed:
-                raise job_not_found(link.job_id) from error
             if 1 in failed:
                 raise SlugTaken(link.slug) from error
+            if 0 in failed:
+                if new_channel and self.get_job(link.workspace_id, link.job_id) is not None:
+                    # Another link took the channel first: this one is no longer new.
+                    self.insert_link(link, new_channel=False)
+                    return
+                raise job_not_found(link.job_id) from error
             raise
 
     def get_job(self, workspace_id: str, job_id: str) -> Job | None:

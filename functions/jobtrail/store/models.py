@@ -127,3 +127,24 @@ class ClickItem(Model):
     device = UnicodeAttribute()
     expires_at = TTLAttribute()
     schema_version = NumberAttribute(default=1)
+
+
+class CounterItem(MainItem):
+    """A pre-aggregated counter, written only by the aggregator (see ``store.counters``).
+    It also carries ``f_<token>`` fence attributes, named at run time, which PynamoDB
+    cannot declare: they say how far each stream batch got with this counter."""
+
+    human = NumberAttribute(null=True)
+    bots = NumberAttribute(null=True)
+    unique_visitors = NumberAttribute(null=True)
+    hits = NumberAttribute(null=True)
+    jobs = NumberAttribute(null=True)
+    first_seen = UnicodeAttribute(null=True)
+
+
+class VisitorMarker(MainItem):
+    """Marks that a visitor was seen for a job on a day (and channel); it makes them count
+    as a unique visitor once. Kept until the day can no longer get late clicks."""
+
+    token = UnicodeAttribute()
+    expires_at = TTLAttribute()

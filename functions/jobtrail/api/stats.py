@@ -1,0 +1,46 @@
+"""/api/jobs/{job_id}/stats and /api/stats/channels: read from counters only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from jobtrail.api.jobs import JobId, store
+from jobtrail.domain import jobs, stats
+from jobtrail.domain.times import utc_now
+from jobtrail.store import counters
+
+router = Router()
+
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@router.get(
+    "/api/jobs/<job_id>/stats",
+    summary="Clicks of a job per day, channel, link, sharer, referrer, country, device",
+    tags=["stats"],
+)
+def job_stats(
+    job_id: JobId,
+    from_: Annotated[str | None, Query(alias="from", pattern=_DAY)] = None,
+    to: Annotated[str | None, Query(pattern=_DAY)] = None,
+) -> dict[str, Any]:
+    job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
+    days = stats.day_range(from_, to, today=utc_now().date())
+    return stats.job_stats(
+        job.id,
+        days,
+        counters.job_day_counters(job.id, days.first.isoformat(), days.last.isoformat()),
+        counters.job_previews(job.id),
+        {link.slug: (link.channel, link.sharer) for link in job.links},
+    )
+
+
+@router.get(
+    "/api/stats/channels", summary="Channels compared across the workspace's jobs", tags=["stats"]
+)
+def channel_stats() -> dict[str, Any]:
+    rows = counters.workspace_channels(str(router.context["workspace_id"]))
+    return {"items": stats.channel_stats(rows)}

@@ -1,0 +1,170 @@
+"""Click counters: what one recorded click adds to, as plain data.
+
+The aggregator turns every click into increments of a few counters (per job and day, per
+channel, link, sharer, referrer, country, device and robot class, per workspace channel)
+and into "visitor markers": the first time a visitor is seen for a job on a day (and on a
+channel) is what makes them a unique visitor. Robots are counted, never as visitors.
+Stats later read these counters only, never the clicks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobtrail.domain import robots
+
+NONE = "-"  # the value of a dimension the click did not carry (no referrer, no country)
+
+
+class PoisonRecord(ValueError):
+    """A stream record that is not a click this code can count."""
+
+
+@dataclass(frozen=True)
+class CountedClick:
+    """A click as the aggregator reads it from the events table's stream."""
+
+    sequence: str  # the stream's sequence number, zero-padded so strings sort as numbers
+    click_id: str
+    at: str
+    day: str
+    workspace_id: str
+    job_id: str
+    slug: str
+    channel: str
+    sharer: str | None
+    visitor: str
+    method: str
+    user_agent: str | None
+    referrer_host: str | None
+    country: str | None
+    device: str
+
+    @property
+    def bot_class(self) -> str:
+        return robots.classify(self.method, self.user_agent, self.referrer_host)
+
+
+# A counter is named by what it counts: ("job", job, day, dimension, value),
+# ("preview", job, slug, platform) or ("workspace", workspace, "channel", channel).
+CounterKey = tuple[str, ...]
+# A visitor marker: ("job", job, day, visitor) or ("channel", job, day, channel, visitor).
+MarkerKey = tuple[str, ...]
+
+
+@dataclass
+class Contribution:
+    sequence: str
+    increments: dict[str, int]
+    first_seen: str | None = None
+
+
+@dataclass
+class BatchPlan:
+    """Everything a batch of clicks adds, kept per counter with the sequence number of
+    each click, so a partly applied batch can be finished without counting twice."""
+
+    counters: dict[CounterKey, list[Contribution]] = field(default_factory=dict)
+    # marker -> (sequence of its first click in the batch, counters it credits)
+    markers: dict[MarkerKey, tuple[str, tuple[CounterKey, ...]]] = field(default_factory=dict)
+    clicks: int = 0
+
+    def add(self, key: CounterKey, contribution: Contribution) -> None:
+        self.counters.setdefault(key, []).append(contribution)
+
+    def count(self, click: CountedClick) -> None:
+        self.clicks += 1
+        bot_class = click.bot_class
+        human = bot_class == robots.HUMAN
+        hit = {"human": 1} if human else {"bots": 1}
+        day = ("job", click.job_id, click.day)
+        for dimension, value in (
+            ("all", ""),
+            ("channel", click.channel),
+            ("link", click.slug),
+            ("sharer", click.sharer or NONE),
+        ):
+            self.add((*day, dimension, value), Contribution(click.sequence, dict(hit)))
+        if human:
+            for dimension, value in (
+                ("referrer", click.referrer_host or NONE),
+                ("country", click.country or NONE),
+                ("device", click.device),
+            ):
+                self.add((*day, dimension, value), Contribution(click.sequence, {"human": 1}))
+            workspace_channel = ("workspace", click.workspace_id, "channel", click.channel)
+            self.add(workspace_channel, Contribution(click.sequence, {"human": 1}))
+            self._mark(("job", click.job_id, click.day, click.visitor), click, (*day, "all", ""))
+            self._mark(
+                ("channel", click.job_id, click.day, click.channel, click.visitor),
+                click,
+                (*day, "channel", click.channel),
+                workspace_channel,
+            )
+        else:
+            self.add((*day, "bot", bot_class), Contribution(click.sequence, {"bots": 1}))
+        if bot_class.startswith(robots.PREVIEW_PREFIX):
+            platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
+            self.add(
+                ("preview", click.job_id, click.slug, platform),
+                Contribution(click.sequence, {"hits": 1}, first_seen=click.at),
+            )
+
+    def _mark(self, marker: MarkerKey, click: CountedClick, *credits: CounterKey) -> None:
+        if marker not in self.markers:
+            self.markers[marker] = (click.sequence, credits)
+
+    def credit_new_visitor(self, marker: MarkerKey) -> None:
+        """The marker was new: its visitor is unique for the counters it credits."""
+        sequence, credits = self.markers[marker]
+        for key in credits:
+            self.add(key, Contribution(sequence, {"unique_visitors": 1}))
+
+
+def padded_sequence(sequence_number: str) -> str:
+    """Stream sequence numbers are up to 40 digits; padded, they compare as strings."""
+    if not sequence_number.isdigit() or len(sequence_number) > 40:
+        raise PoisonRecord(f"not a stream sequence number: {sequence_number!r}")
+    return sequence_number.zfill(40)
+
+
+def read_click(image: Mapping[str, Any], sequence_number: str) -> CountedClick:
+    """A click from a stream record's new image (already deserialised to plain values)."""
+    try:
+        return CountedClick(
+            sequence=padded_sequence(sequence_number),
+            click_id=_text(image, "click_id"),
+            at=_text(image, "at"),
+            day=_text(image, "day"),
+            workspace_id=_text(image, "workspace_id"),
+            job_id=_text(image, "job_id"),
+            slug=_text(image, "slug"),
+            channel=_text(image, "channel"),
+            sharer=_optional(image, "sharer"),
+            visitor=_text(image, "visitor"),
+            method=_text(image, "method"),
+            user_agent=_optional(image, "user_agent"),
+            referrer_host=_optional(image, "referrer_host"),
+            country=_optional(image, "country"),
+            device=_text(image, "device"),
+        )
+    except KeyError as missing:
+        raise PoisonRecord(f"the click has no {missing.args[0]}") from None
+
+
+def _text(image: Mapping[str, Any], name: str) -> str:
+    value = image[name]
+    if not isinstance(value, str) or not value:
+        raise PoisonRecord(f"the click's {name} is not a text")
+    return value
+
+
+def _optional(image: Mapping[str, Any], name: str) -> str | None:
+    value = image.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PoisonRecord(f"the click's {name} is not a text")
+    return value

@@ -1,0 +1,147 @@
+"""Job and channel statistics, assembled from counters (never from clicks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from jobtrail.domain.counters import NONE
+from jobtrail.domain.errors import DomainError
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 400  # the click retention: older days have nothing left to count
+
+Row = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class DayRange:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(
+            f"'{name}' must be a date like 2026-11-25.", code="invalid_range"
+        ) from None
+
+
+def day_range(first: str | None, last: str | None, *, today: date) -> DayRange:
+    """``?from=&to=``: by default the last 30 days up to today (UTC)."""
+    last_day = _day(last, "to") if last else today
+    first_day = _day(first, "from") if first else last_day - timedelta(days=DEFAULT_DAYS - 1)
+    if first_day > last_day:
+        raise DomainError("'from' is after 'to'.", code="invalid_range")
+    if (last_day - first_day).days + 1 > MAX_DAYS:
+        raise DomainError(f"Ask for at most {MAX_DAYS} days at a time.", code="invalid_range")
+    return DayRange(first_day, last_day)
+
+
+def _add(
+    totals: dict[str, dict[str, int]], key: str, counts: Mapping[str, Any], *names: str
+) -> None:
+    entry = totals.setdefault(key, dict.fromkeys(names, 0))
+    for name in names:
+        entry[name] += int(counts.get(name) or 0)
+
+
+def _listed(
+    totals: dict[str, dict[str, int]], label: str, *, none_as_null: bool = True
+) -> list[dict[str, Any]]:
+    rows = [
+        {label: (None if none_as_null and key == NONE else key), **counts}
+        for key, counts in totals.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.get("human", 0), -r.get("bots", 0), str(r[label])))
+
+
+def job_stats(
+    job_id: str,
+    days: DayRange,
+    day_rows: Iterable[Row],
+    preview_rows: Iterable[Row],
+    links: Mapping[str, tuple[str, str | None]],
+) -> dict[str, Any]:
+    """``GET /api/jobs/{job_id}/stats``. ``links`` maps each slug to (channel, sharer)."""
+    by_day: dict[str, dict[str, int]] = {
+        d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
+    }
+    dims: dict[str, dict[str, dict[str, int]]] = {}
+    for sort_key, counts in day_rows:
+        _, day, dimension, value = sort_key.split("#", 3)
+        if dimension == "all":
+            if day in by_day:
+                _add(by_day, day, counts, "human", "bots", "unique_visitors")
+            continue
+        names = {
+            "channel": ("human", "bots", "unique_visitors"),
+            "link": ("human", "bots"),
+            "sharer": ("human", "bots"),
+            "bot": ("bots",),
+        }.get(dimension, ("human",))
+        _add(dims.setdefault(dimension, {}), value, counts, *names)
+    human = sum(d["human"] for d in by_day.values())
+    bots = sum(d["bots"] for d in by_day.values())
+    previews: dict[str, dict[str, Any]] = {}
+    for sort_key, counts in preview_rows:
+        platform = sort_key.rsplit("#", 1)[1]
+        seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
+        seen["hits"] += int(counts.get("hits") or 0)
+        first = counts.get("first_seen")
+        if first and (seen["first_seen"] is None or first < seen["first_seen"]):
+            seen["first_seen"] = first
+    by_link = _listed(dims.get("link", {}), "slug", none_as_null=False)
+    for row in by_link:
+        row["channel"], row["sharer"] = links.get(row["slug"], (None, None))
+    return {
+        "job_id": job_id,
+        "from": days.first.isoformat(),
+        "to": days.last.isoformat(),
+        "clicks": {
+            "total": human + bots,
+            "human": human,
+            "bots": bots,
+            "unique_visitors": sum(d["unique_visitors"] for d in by_day.values()),
+        },
+        "by_day": [{"date": day, **counts} for day, counts in by_day.items()],
+        "by_channel": _listed(dims.get("channel", {}), "channel", none_as_null=False),
+        "by_link": by_link,
+        "by_sharer": _listed(dims.get("sharer", {}), "sharer"),
+        "by_referrer": _listed(dims.get("referrer", {}), "referrer"),
+        "by_country": _listed(dims.get("country", {}), "country"),
+        "by_device": _listed(dims.get("device", {}), "device", none_as_null=False),
+        "bots_by_class": {k: v["bots"] for k, v in sorted(dims.get("bot", {}).items())},
+        "previews": dict(sorted(previews.items())),
+        # Shares and conversions are counted by share discovery and conversion tracking;
+        # until a job has any, these are honest zeros in the shape API.md gives.
+        "shares": {"total": 0, "by_platform": {}, "reach": 0},
+        "top_sharers": [],
+        "conversions": {"application": 0, "hire": 0},
+    }
+
+
+def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """``GET /api/stats/channels``: every channel the workspace's jobs use."""
+    items = []
+    for sort_key, counts in rows:
+        items.append(
+            {
+                "channel": sort_key.split("#", 1)[1],
+                "jobs": int(counts.get("jobs") or 0),
+                "human": int(counts.get("human") or 0),
+                "unique_visitors": int(counts.get("unique_visitors") or 0),
+                "shares": 0,
+                "applications": 0,
+                "hires": 0,
+            }
+        )
+    return sorted(items, key=lambda i: (-i["human"], -i["jobs"], i["channel"]))

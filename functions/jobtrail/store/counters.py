@@ -1,0 +1,165 @@
+"""Counters in the main table, and how the aggregator applies a batch to them exactly once.
+
+Keys (next to those in ``models``):
+
+==========================  ===========================================  ===================
+pk                          sk                                           item
+==========================  ===========================================  ===================
+``STAT#<job>``              ``D#<day>#<dimension>#<value>``              a job's day counter
+``STAT#<job>``              ``P#<slug>#<platform>``                      link previews
+``WSSTAT#<workspace>``      ``channel#<channel>``                        a workspace channel
+``VIS#<job>#<day>``         ``<visitor>`` or ``<channel>#<visitor>``     a visitor marker
+==========================  ===========================================  ===================
+
+Exactly once: a stream batch is retried from its first record (after a fault) or from its
+first failed record (after a partial failure), so every counter update also records, under
+a fence named after that record's event id, the last sequence number it included. When a
+batch comes again, each counter skips what its fence shows it already has. Visitor markers
+carry the batch's token, so a retried batch still knows the visitors it found new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey
+from jobtrail.store.models import CounterItem, VisitorMarker
+
+# Late clicks reach the aggregator within a day (the stream's max record age); a marker
+# must outlive its day by that much.
+MARKER_DAYS = 3
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def counter_key(key: CounterKey) -> tuple[str, str]:
+    kind = key[0]
+    if kind == "job":
+        _, job_id, day, dimension, value = key
+        return f"STAT#{job_id}", f"D#{day}#{dimension}#{value}"
+    if kind == "preview":
+        _, job_id, slug, platform = key
+        return f"STAT#{job_id}", f"P#{slug}#{platform}"
+    if kind == "workspace":
+        _, workspace_id, dimension, value = key
+        return f"WSSTAT#{workspace_id}", f"{dimension}#{value}"
+    raise ValueError(f"unknown counter {key!r}")
+
+
+def marker_key(marker: MarkerKey) -> tuple[str, str]:
+    if marker[0] == "job":
+        _, job_id, day, visitor = marker
+        return f"VIS#{job_id}#{day}", visitor
+    _, job_id, day, channel, visitor = marker
+    return f"VIS#{job_id}#{day}", f"{channel}#{visitor}"
+
+
+def apply_batch(plan: BatchPlan, tokens: Sequence[str], *, now: datetime) -> int:
+    """Write a batch's counters: one update per counter, after one conditional put per
+    visitor new to the batch. ``tokens[0]`` names the batch (its first record); the others
+    name records a retry would start from. Answers the number of writes."""
+    writes = 0
+    for marker in list(plan.markers):
+        writes += 1
+        if _claim(marker, tokens[0], now=now):
+            plan.credit_new_visitor(marker)
+    for key, contributions in plan.counters.items():
+        writes += _update(key, contributions, tokens)
+    return writes
+
+
+def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
+    """True if this batch is the first to see the visitor (or the same batch, again)."""
+    pk, sk = marker_key(marker)
+    item = VisitorMarker(pk, sk, token=token, expires_at=now + timedelta(days=MARKER_DAYS))
+    try:
+        item.save(condition=VisitorMarker.pk.does_not_exist() | (VisitorMarker.token == token))
+    except PutError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+        return False
+    return True
+
+
+def _fence(token: str) -> UnicodeAttribute:
+    return UnicodeAttribute(attr_name=f"f_{token}")
+
+
+def _update(key: CounterKey, contributions: list[Contribution], tokens: Sequence[str]) -> int:
+    pk, sk = counter_key(key)
+    fence = _fence(tokens[0])
+    first = min(c.sequence for c in contributions)
+    try:
+        _write(pk, sk, contributions, tokens, fence.does_not_exist() | (fence < first))
+        return 1
+    except UpdateError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+    # This batch ran before and got this far with this counter: add only what is past it.
+    item = CounterItem._get_connection().get_item(pk, sk, consistent_read=True)["Item"]
+    reached = item[fence.attr_name]["S"]
+    remaining = [c for c in contributions if c.sequence > reached]
+    if remaining:
+        _write(pk, sk, remaining, tokens, fence == reached)
+    return 2 if remaining else 1
+
+
+def _write(
+    pk: str,
+    sk: str,
+    contributions: list[Contribution],
+    tokens: Sequence[str],
+    condition: Any,
+) -> None:
+    totals: dict[str, int] = {}
+    first_seen: str | None = None
+    for contribution in contributions:
+        for name, amount in contribution.increments.items():
+            totals[name] = totals.get(name, 0) + amount
+        if contribution.first_seen and (first_seen is None or contribution.first_seen < first_seen):
+            first_seen = contribution.first_seen
+    last = max(c.sequence for c in contributions)
+    actions: list[Action] = [
+        NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
+    ]
+    actions += [_fence(token).set(last) for token in dict.fromkeys(tokens)]
+    if first_seen is not None:
+        seen = CounterItem.first_seen
+        actions.append(seen.set(seen | first_seen))
+    CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
+
+
+def _rows(pk: str, condition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    for item in CounterItem.query(pk, condition, consistent_read=False):
+        yield (
+            item.sk,
+            {
+                "human": int(item.human or 0),
+                "bots": int(item.bots or 0),
+                "unique_visitors": int(item.unique_visitors or 0),
+                "hits": int(item.hits or 0),
+                "jobs": int(item.jobs or 0),
+                "first_seen": item.first_seen,
+            },
+        )
+
+
+def job_day_counters(
+    job_id: str, first_day: str, last_day: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A job's day counters from ``first_day`` to ``last_day``: one query, paged by
+    DynamoDB; its size depends on the days and the dimensions' values, not on clicks."""
+    yield from _rows(f"STAT#{job_id}", CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"))
+
+
+def job_previews(job_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _rows(f"STAT#{job_id}", CounterItem.sk.startswith("P#"))
+
+
+def workspace_channels(workspace_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _rows(f"WSSTAT#{workspace_id}", CounterItem.sk.startswith("channel#"))

@@ -1,0 +1,322 @@
+"""Click analytics as a recruiter sees them: clicks go through the events table's stream
+into counters, and the stats read the counters."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.local.functions import LocalFunctions
+from infra.local.streams import StreamPump
+from jobtrail.handlers import redirect
+from jobtrail.store import counters as counter_store
+from tests.integration.conftest import JOB, Client
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+TODAY = datetime(2026, 11, 25, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    now = [TODAY]
+    monkeypatch.setattr(redirect, "utc_now", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def job(api: Client, clock: list[datetime]) -> dict[str, Any]:
+    return dict(api.post("/api/jobs", JOB).json())
+
+
+def _click(
+    api: Client,
+    slug: str,
+    *,
+    ip: str = "203.0.113.7",
+    agent: str = CHROME,
+    method: str = "GET",
+    **headers: str,
+) -> None:
+    reply = api.dispatcher.request(
+        method, f"/{slug}", headers={"user-agent": agent, **headers}, source_ip=ip
+    )
+    assert reply["statusCode"] == 302
+
+
+def _stream_events(functions: LocalFunctions) -> list[dict[str, Any]]:
+    """The batches Lambda would deliver now, without delivering them."""
+    batches: list[dict[str, Any]] = []
+    pump = StreamPump(
+        functions,
+        boto3.client("dynamodb"),
+        boto3.client("dynamodbstreams"),
+        table_name="jobtrail-events",
+        function="aggregator",
+    )
+    pump.connect()
+    pump._deliver = lambda shard, records: batches.append(  # type: ignore[method-assign]
+        {"Records": [pump._as_lambda_record(r) for r in records]}
+    )
+    while pump.pump_once():
+        pass
+    return batches
+
+
+def _aggregate(functions: LocalFunctions) -> None:
+    for event in _stream_events(functions):
+        assert functions.invoke("aggregator", event) == {"batchItemFailures": []}
+
+
+def _stats(api: Client, job: dict[str, Any], query: str = "from=2026-11-20&to=2026-11-26") -> Any:
+    reply = api.get(f"/api/jobs/{job['id']}/stats", query=query)
+    assert reply.status == 200, reply.text
+    return reply.json()
+
+
+def test_one_visitor_twice_in_a_day_is_two_clicks_and_one_visitor(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: list[datetime]
+) -> None:
+    # Given one person who clicks twice on a day and once the next day
+    slug = job["links"][0]["slug"]
+    _click(api, slug)
+    _click(api, slug)
+    clock[0] = TODAY + timedelta(days=1)
+    _click(api, slug)
+    # When the clicks have been counted
+    _aggregate(functions)
+    stats = _stats(api, job)
+    # Then three human clicks, one visitor a day, two in all
+    assert stats["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 2}
+    days = {d["date"]: d for d in stats["by_day"]}
+    assert days["2026-11-25"] == {"date": "2026-11-25", "human": 2, "bots": 0, "unique_visitors": 1}
+    assert days["2026-11-26"]["unique_visitors"] == 1
+    assert days["2026-11-24"] == {"date": "2026-11-24", "human": 0, "bots": 0, "unique_visitors": 0}
+    assert len(stats["by_day"]) == 7
+
+
+def test_robots_and_previews_are_counted_apart(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    twitter, linkedin = job["links"][0]["slug"], job["links"][1]["slug"]
+    _click(api, twitter, referer="https://t.co/xyz")
+    _click(api, twitter, ip="198.51.100.9", agent=IPHONE, **{"cloudfront-viewer-country": "SE"})
+    _click(api, twitter, agent="Twitterbot/1.0")
+    _click(
+        api,
+        linkedin,
+        agent="LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    )
+    _click(api, linkedin, method="HEAD")
+    _click(api, linkedin, agent="curl/8.5.0")
+    _aggregate(functions)
+    stats = _stats(api, job)
+    assert stats["clicks"] == {"total": 6, "human": 2, "bots": 4, "unique_visitors": 2}
+    assert stats["by_channel"] == [
+        {"channel": "twitter", "human": 2, "bots": 1, "unique_visitors": 2},
+        {"channel": "linkedin", "human": 0, "bots": 3, "unique_visitors": 0},
+    ]
+    assert stats["previews"]["x"]["hits"] == 1
+    assert stats["previews"]["x"]["first_seen"].startswith("2026-11-25T10:00")
+    assert stats["previews"]["linkedin"]["hits"] == 1
+    assert stats["bots_by_class"] == {"bot": 2, "preview:linkedin": 1, "preview:x": 1}
+    assert {r["referrer"]: r["human"] for r in stats["by_referrer"]} == {"t.co": 1, None: 1}
+    assert {r["country"]: r["human"] for r in stats["by_country"]} == {"SE": 1, None: 1}
+    assert {r["device"]: r["human"] for r in stats["by_device"]} == {"desktop": 1, "mobile": 1}
+    assert {r["slug"]: (r["channel"], r["human"], r["bots"]) for r in stats["by_link"]} == {
+        twitter: ("twitter", 2, 1),
+        linkedin: ("linkedin", 0, 3),
+    }
+
+
+def test_a_persons_link_shows_in_by_sharer(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    api.post(f"/api/jobs/{job['id']}/links", {"channel": "linkedin", "sharer": "anna"})
+    link = api.get(f"/api/jobs/{job['id']}").json()["links"][-1]
+    _click(api, link["slug"])
+    _click(api, job["links"][0]["slug"])
+    _aggregate(functions)
+    assert _stats(api, job)["by_sharer"] == [
+        {"sharer": None, "human": 1, "bots": 0},
+        {"sharer": "anna", "human": 1, "bots": 0},
+    ]
+
+
+def _totals(job: dict[str, Any]) -> dict[str, Any]:
+    """Every counter of the job, to compare one delivery with another."""
+    rows = counter_store.job_day_counters(job["id"], "2026-11-01", "2026-11-30")
+    return {key: dict(counts) for key, counts in rows}
+
+
+def test_a_batch_delivered_twice_counts_once(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    for n in range(3):
+        _click(api, job["links"][0]["slug"], ip=f"203.0.113.{n}")
+    (event,) = _stream_events(functions)
+    functions.invoke("aggregator", copy.deepcopy(event))
+    once = _totals(job)
+    functions.invoke("aggregator", copy.deepcopy(event))
+    assert _totals(job) == once
+    assert _stats(api, job)["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 3}
+
+
+def test_a_poison_record_is_reported_alone_and_the_others_count_once(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    # Given a batch whose second record is not a click this code can read
+    for n in range(4):
+        _click(api, job["links"][0]["slug"], ip=f"203.0.113.{n}")
+    (event,) = _stream_events(functions)
+    poison = event["Records"][1]
+    del poison["dynamodb"]["NewImage"]["job_id"]
+    # When it is delivered, and Lambda retries from the failed record
+    answer = functions.invoke("aggregator", copy.deepcopy(event))
+    retry = {"Records": copy.deepcopy(event["Records"][1:])}
+    again = functions.invoke("aggregator", retry)
+    # Then only that record is reported, each time, and the others count exactly once
+    sequence = poison["dynamodb"]["SequenceNumber"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    assert again == answer
+    assert _stats(api, job)["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 3}
+
+
+def test_a_crash_half_way_through_the_writes_then_a_retry_counts_exactly(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a batch of clicks from two visitors on two channels
+    for n, slug in enumerate([job["links"][0]["slug"], job["links"][1]["slug"]] * 2):
+        _click(api, slug, ip=f"198.51.100.{n % 2}")
+    (event,) = _stream_events(functions)
+    # When the counter writes fail half way
+    update = counter_store._update
+    done: list[int] = []
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        if len(done) >= 5:
+            raise RuntimeError("throttled")
+        done.append(1)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(counter_store, "_update", failing)
+    answer = functions.invoke("aggregator", copy.deepcopy(event))
+    first = event["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": first}]}
+    partial = _stats(api, job)["clicks"]
+    # And Lambda retries the batch, now with one more click behind it
+    monkeypatch.setattr(counter_store, "_update", update)
+    _click(api, job["links"][0]["slug"], ip="198.51.100.7")
+    (stream,) = _stream_events(functions)
+    seen = {r["eventID"] for r in event["Records"]}
+    later = [r for r in stream["Records"] if r["eventID"] not in seen]
+    assert len(later) == 1
+    retried = {"Records": copy.deepcopy(event["Records"]) + later}
+    assert functions.invoke("aggregator", retried) == {"batchItemFailures": []}
+    # Then every click counts exactly once
+    assert partial != {"total": 5, "human": 5, "bots": 0, "unique_visitors": 3}
+    stats = _stats(api, job)
+    assert stats["clicks"] == {"total": 5, "human": 5, "bots": 0, "unique_visitors": 3}
+    assert {c["channel"]: c["human"] for c in stats["by_channel"]} == {"twitter": 3, "linkedin": 2}
+
+
+def test_a_viral_batch_makes_one_write_per_counter(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(50):
+        _click(api, job["links"][0]["slug"])
+    (event,) = _stream_events(functions)
+    writes: list[str] = []
+    update = counter_store._update
+    monkeypatch.setattr(
+        counter_store, "_update", lambda key, *a: writes.append(str(key)) or update(key, *a)
+    )
+    functions.invoke("aggregator", event)
+    assert len(event["Records"]) == 50
+    assert len(writes) == len(set(writes))
+    assert _stats(api, job)["clicks"]["human"] == 50
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("from=2026-11-26&to=2026-11-20", "invalid_range"),
+        ("from=2024-01-01&to=2026-11-20", "invalid_range"),
+    ],
+)
+def test_a_bad_range_is_400(api: Client, job: dict[str, Any], query: str, code: str) -> None:
+    reply = api.get(f"/api/jobs/{job['id']}/stats", query=query)
+    assert reply.status == 400
+    assert reply.error_code == code
+
+
+def test_a_malformed_date_is_422(api: Client, job: dict[str, Any]) -> None:
+    assert api.get(f"/api/jobs/{job['id']}/stats", query="from=yesterday").status == 422
+
+
+def test_the_default_range_is_the_last_30_days(
+    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobtrail.api import stats as stats_api
+
+    monkeypatch.setattr(stats_api, "utc_now", lambda: TODAY)
+    stats = api.get(f"/api/jobs/{job['id']}/stats").json()
+    assert (stats["from"], stats["to"], len(stats["by_day"])) == ("2026-10-27", "2026-11-25", 30)
+
+
+def test_another_workspaces_stats_are_404(
+    api: Client, other_api: Client, job: dict[str, Any]
+) -> None:
+    assert other_api.get(f"/api/jobs/{job['id']}/stats").status == 404
+
+
+def test_channels_compared_across_jobs(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    second = api.post("/api/jobs", {**JOB, "channels": ["twitter"]}).json()
+    api.post(f"/api/jobs/{second['id']}/links", {"channel": "mail"})
+    _click(api, job["links"][0]["slug"], ip="203.0.113.1")
+    _click(api, second["links"][0]["slug"], ip="203.0.113.1")
+    _click(api, second["links"][0]["slug"], ip="203.0.113.2")
+    _click(api, job["links"][1]["slug"], agent="Twitterbot/1.0")
+    _aggregate(functions)
+    items = api.get("/api/stats/channels").json()["items"]
+    assert items == [
+        {
+            "channel": "twitter",
+            "jobs": 2,
+            "human": 3,
+            "unique_visitors": 3,
+            "shares": 0,
+            "applications": 0,
+            "hires": 0,
+        },
+        {
+            "channel": "linkedin",
+            "jobs": 1,
+            "human": 0,
+            "unique_visitors": 0,
+            "shares": 0,
+            "applications": 0,
+            "hires": 0,
+        },
+        {
+            "channel": "mail",
+            "jobs": 1,
+            "human": 0,
+            "unique_visitors": 0,
+            "shares": 0,
+            "applications": 0,
+            "hires": 0,
+        },
+    ]
