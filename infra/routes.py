@@ -54,9 +54,11 @@ FUNCTIONS: dict[str, Function] = {
             description="jobtrail management API (/api/*, /health)",
             memory_mb=512,
             table_actions={
+                # UpdateItem: a new job's channels are counted in the same transaction.
                 MAIN: (
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
                     "dynamodb:Query",
                     "dynamodb:ConditionCheckItem",
                 ),
@@ -92,8 +94,11 @@ FUNCTIONS: dict[str, Function] = {
         Function(
             name="aggregator",
             handler="jobtrail.handlers.aggregator.lambda_handler",
-            description="jobtrail click stream consumer",
-            timeout_seconds=60,
+            description="jobtrail click counters (events table stream consumer)",
+            timeout_seconds=120,
+            # Counter updates (and the fallback read of a counter's fence) and visitor
+            # markers (conditional puts); it never reads the events table itself.
+            table_actions={MAIN: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
         ),
     )
 }
@@ -119,4 +124,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     ),
 )
 
-STREAM_CONSUMERS: tuple[StreamConsumer, ...] = (StreamConsumer(EVENTS, "aggregator"),)
+# Larger batches mean fewer counter writes per click (one per counter per batch).
+STREAM_CONSUMERS: tuple[StreamConsumer, ...] = (
+    StreamConsumer(EVENTS, "aggregator", batch_size=500),
+)
