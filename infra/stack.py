@@ -13,7 +13,6 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, Node
-from jobtrail.config import DEFAULT_RETENTION_DAYS
 
 from infra.bundling import lambda_code
 from infra.constructs.api import CustomDomain, HttpEndpoint
@@ -22,6 +21,7 @@ from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
 from infra.constructs.streams import StreamConsumers
 from infra.constructs.tables import Tables
+from jobtrail.config import DEFAULT_RETENTION_DAYS
 
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 

@@ -9,13 +9,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from jobtrail.config import METRICS_NAMESPACE, SERVICE_NAME
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
 from infra.constructs.names import pascal
 from infra.constructs.tables import Tables
 from infra.routes import FUNCTIONS, STREAM_CONSUMERS, Function
+from jobtrail.config import METRICS_NAMESPACE, SERVICE_NAME
 
 LOG_LEVEL = "INFO"
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
+
 from jobtrail.store.tables import TABLES, KeyAttribute, TableSpec
 
 _ATTRIBUTE_TYPES = {

@@ -8,8 +8,9 @@ import socket
 from typing import Any
 
 import boto3
-from jobtrail.store.tables import TABLES, TableSpec
 from moto.server import ThreadedMotoServer
+
+from jobtrail.store.tables import TABLES, TableSpec
 
 
 def free_port() -> int:

@@ -13,11 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobtrail.domain.times import iso, utc_now
-from jobtrail.store.workspaces import create_workspace
-
 from infra.local.dispatch import Dispatcher
 from infra.local.functions import LocalFunctions, UnknownFunction
+from jobtrail.domain.times import iso, utc_now
+from jobtrail.store.workspaces import create_workspace
 
 log = logging.getLogger("jobtrail.local.gateway")
 _INVOKE = re.compile(r"^/_local/invoke/([a-z_-]+)$")

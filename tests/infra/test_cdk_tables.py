@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from cdk_harness import Synthesized
-from jobtrail.store import models
-from jobtrail.store.tables import TABLES, TableSpec
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
+
+from jobtrail.store import models
+from jobtrail.store.tables import TABLES, TableSpec
 
 MODELS = [
     model

@@ -15,10 +15,10 @@ from cdk_harness import (
     role_statements,
     target_of,
 )
-from jobtrail.store.tables import TABLES
 
 from infra.bundling import PLATFORMS, PYTHON_VERSION
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, SCHEDULES, STREAM_CONSUMERS
+from jobtrail.store.tables import TABLES
 
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 

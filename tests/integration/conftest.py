@@ -11,14 +11,14 @@ from typing import Any
 
 import boto3
 import pytest
-from jobtrail.domain.times import iso, utc_now
-from jobtrail.handlers import authorizer, redirect
-from jobtrail.store.workspaces import create_workspace
 from moto import mock_aws
 
 from infra.local.dispatch import Dispatcher
 from infra.local.dynamodb import create_tables
 from infra.local.functions import LocalFunctions
+from jobtrail.domain.times import iso, utc_now
+from jobtrail.handlers import authorizer, redirect
+from jobtrail.store.workspaces import create_workspace
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def aws() -> Iterator[Any]:
         create_tables(client)
         redirect._links.clear()
         redirect._salt = None
+        redirect._stand_in_salt = None
         authorizer._cache.clear()
         yield client
 

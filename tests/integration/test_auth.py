@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from jobtrail import admin
 
+from jobtrail import admin
 from tests.integration.conftest import JOB, Client, all_items
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
-from jobtrail.handlers import housekeeping
-from jobtrail.store import clicks as click_store
-from jobtrail.store.models import SaltItem
 
 from infra.local.functions import LocalFunctions
 from infra.local.streams import StreamPump
 from infra.local.timer import Timer
+from jobtrail.handlers import housekeeping
+from jobtrail.store import clicks as click_store
+from jobtrail.store.models import SaltItem
 from tests.integration.conftest import JOB, Client
 
 

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import botocore.client
 import pytest
+
 from jobtrail.handlers import redirect
 from jobtrail.store.models import ClickItem, LinkItem
-
 from tests.integration.conftest import JOB, Client, all_items
 
 CHROME = (

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from jobtrail.domain.clicks import LinkTarget, Visit, device_class, record, referrer_host
 
 LINK = LinkTarget(

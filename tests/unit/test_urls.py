@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
 from jobtrail.domain.errors import InvalidInput
 from jobtrail.domain.urls import normalize_target_url, tracked_location
 

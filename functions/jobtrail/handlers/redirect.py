@@ -4,11 +4,18 @@ One key read of the link (skipped while a warm function has it cached, at most
 ``SLUG_CACHE_SECONDS``), one write of the click, nothing else. It imports as little as it
 can: no pydantic, no X-Ray SDK (Lambda's active tracing covers it), no event data classes;
 the event is a plain API Gateway v2 dict.
+
+Faults: a link that cannot be read answers 503 with ``Retry-After`` (never a redirect to a
+URL nobody checked, and nothing is cached). A click that cannot be written still gets its
+redirect: the store retries it once within the request, then it is logged as one
+``replay_click`` record (``jobtrail.domain.replay``) for ``python -m jobtrail.admin
+replay-clicks`` and counted in the ``clicks_not_recorded`` metric.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from datetime import date
 from typing import Any
@@ -17,7 +24,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.config import settings
-from jobtrail.domain import clicks
+from jobtrail.domain import clicks, replay
+from jobtrail.domain.errors import Unavailable
 from jobtrail.domain.times import utc_now
 from jobtrail.domain.urls import tracked_location
 from jobtrail.observability import logger, metrics
@@ -26,7 +34,11 @@ from jobtrail.store import clicks as store
 _MAX_CACHED = 10_000
 _links: dict[str, tuple[float, clicks.LinkTarget]] = {}
 _salt: tuple[date, str] | None = None
+_stand_in_salt: tuple[date, str] | None = None
 _SETTINGS = settings()
+# Long enough for a throttled table to recover, short enough that a crawler (browsers
+# ignore it) comes back soon.
+RETRY_AFTER_SECONDS = 2
 
 
 def _link(slug: str) -> clicks.LinkTarget | None:
@@ -43,19 +55,53 @@ def _link(slug: str) -> clicks.LinkTarget | None:
 
 
 def _salt_of(day: date) -> str:
-    global _salt
+    global _salt, _stand_in_salt
     if _salt is None or _salt[0] != day:
-        _salt = (day, store.salt_for(day))
+        try:
+            _salt = (day, store.salt_for(day))
+        except Unavailable as error:
+            # The link is known, so the visitor still gets it, and the click is still
+            # recorded: hashed with a random salt of this instance and day that is never
+            # stored. Unique visitors may be counted twice across the fault, but no
+            # address is kept. The real salt is asked for again on the next request.
+            logger.warning("salt unavailable, using a stand-in", extra={"error": str(error)})
+            if _stand_in_salt is None or _stand_in_salt[0] != day:
+                _stand_in_salt = (day, secrets.token_hex(32))
+            return _stand_in_salt[1]
     return _salt[1]
 
 
-def _not_found(slug: str) -> dict[str, Any]:
-    body = {"error": {"code": "link_not_found", "message": f"No short link '{slug}'."}}
+def _error(status: int, code: str, message: str, **headers: str) -> dict[str, Any]:
     return {
-        "statusCode": 404,
-        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": json.dumps(body),
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store", **headers},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
     }
+
+
+def _not_found(slug: str) -> dict[str, Any]:
+    return _error(404, "link_not_found", f"No short link '{slug}'.")
+
+
+def _unavailable() -> dict[str, Any]:
+    message = "The short link cannot be looked up right now; try again in a moment."
+    return _error(503, "unavailable", message, **{"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _save(click: clicks.Click) -> None:
+    """Write the click; if it cannot be, log it for replay. Never raises: the visitor's
+    redirect matters more than the click."""
+    try:
+        attempts = store.save_click(click)
+    except Unavailable as error:
+        logger.error(
+            "click not recorded",
+            extra={replay.KEY: replay.record_of(click), "error": str(error)},
+        )
+        metrics.add_metric(name="clicks_not_recorded", unit=MetricUnit.Count, value=1)
+        return
+    if attempts > 1:
+        metrics.add_metric(name="click_writes_retried", unit=MetricUnit.Count, value=1)
 
 
 def _visit(event: dict[str, Any]) -> clicks.Visit:
@@ -74,7 +120,12 @@ def _visit(event: dict[str, Any]) -> clicks.Visit:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     slug = (event.get("pathParameters") or {}).get("slug", "")
-    link = _link(slug)
+    try:
+        link = _link(slug)
+    except Unavailable as error:
+        logger.error("link lookup failed", extra={"slug": slug, "error": str(error)})
+        metrics.add_metric(name="link_lookups_failed", unit=MetricUnit.Count, value=1)
+        return _unavailable()
     if link is None:
         return _not_found(slug)
     now = utc_now()
@@ -85,7 +136,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         now=now,
         retention_days=_SETTINGS.click_retention_days,
     )
-    store.save_click(click)
+    _save(click)
     metrics.add_metric(
         name="clicks" if click.bot_class == "human" else "bot_hits", unit=MetricUnit.Count, value=1
     )

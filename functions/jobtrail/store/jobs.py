@@ -142,6 +142,9 @@ class DynamoJobStore:
     def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
         """``new_channel``: the job had no link on this channel yet; the job then lists the
         channel and the workspace counts one more job on it, in the same transaction."""
+        self._insert_link(link, new_channel=new_channel)
+
+    def _insert_link(self, link: Link, *, new_channel: bool) -> None:
         by_slug, by_job = _link_items(link)
         job_key = (workspace_key(link.workspace_id), _job_sort_key(link.job_id))
         try:
@@ -169,7 +172,7 @@ class DynamoJobStore:
             if 0 in failed:
                 if new_channel and self.get_job(link.workspace_id, link.job_id) is not None:
                     # Another link took the channel first: this one is no longer new.
-                    self.insert_link(link, new_channel=False)
+                    self._insert_link(link, new_channel=False)
                     return
                 raise job_not_found(link.job_id) from error
             raise

@@ -1,0 +1,1 @@
+"""Benchmarks run by ``make bench``: measured and printed, never asserted by timed tests."""
