@@ -425,6 +425,7 @@ def test_the_sdk_retries_a_throttle_then_the_store_tries_once_more_quickly(
 ) -> None:
     # Given an events table that answers every put with a throttle, below the SDK, so that
     # its retries run (their back-off is recorded instead of slept)
+    _click(api, job["links"][0]["slug"])  # the day's salt is made: the throttle hits clicks only
     backoffs: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=backoffs.append))
     sent: list[str] = []

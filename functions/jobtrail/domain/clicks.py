@@ -113,7 +113,7 @@ def record(
         channel=link.channel,
         sharer=link.sharer,
         visitor=visitor_hash(salt, visit.source_ip, user_agent),
-        bot_class=robots.classify(visit.method, user_agent),
+        bot_class=robots.first_glance(visit.method, user_agent),
         method=visit.method.upper(),
         user_agent=user_agent,
         referrer_host=referrer_host(visit.referer),

@@ -22,9 +22,8 @@ hot path; classify from the stored click, in the aggregator.
 from __future__ import annotations
 
 import functools
+from typing import Any
 from urllib.parse import urlsplit
-
-from crawlerdetect import CrawlerDetect  # type: ignore[import-untyped]  # ships no type hints
 
 from jobtrail.domain import robot_rules as rules
 
@@ -45,6 +44,14 @@ PREVIEW_PLATFORMS = (
 )
 
 _AGENT_CACHE_SIZE = 4096
+
+
+def first_glance(method: str, user_agent: str | None) -> str:
+    """The redirect's own, instant class: only what no person's browser does (a ``HEAD``,
+    no user agent). ``classify`` decides for the counters, later, in the aggregator."""
+    if method.strip().upper() == "HEAD" or not (user_agent or "").strip():
+        return BOT
+    return HUMAN
 
 
 def classify(method: str, user_agent: str | None, referrer_host: str | None = None) -> str:
@@ -102,10 +109,14 @@ def _host_only(referrer_host: str | None) -> str:
 
 
 @functools.cache
-def _detector() -> CrawlerDetect:
+def _detector() -> Any:
     # One shared instance, built on first use. Sharing it is safe: ``is_crawler`` computes its
     # answer from the pattern alone; the only state it writes is the last match, which is
     # never read here (``get_matches`` would be racy across threads).
+    # Imported here, not at the top: the redirect imports this module for ``first_glance``
+    # and must not pay for the database it never uses.
+    from crawlerdetect import CrawlerDetect  # type: ignore[import-untyped]  # no type hints
+
     return CrawlerDetect()
 
 

@@ -15,7 +15,7 @@ from pynamodb.exceptions import PutError, PynamoDBException
 
 from jobtrail.domain.clicks import Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
-from jobtrail.store.jobs import SLUG_SORT_KEY, slug_key
+from jobtrail.store.keys import SLUG_SORT_KEY, slug_key
 from jobtrail.store.models import ClickItem, LinkItem, SaltItem
 
 if TYPE_CHECKING:

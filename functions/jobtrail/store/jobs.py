@@ -8,20 +8,10 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection
+from jobtrail.store.keys import SLUG_SORT_KEY, slug_key, workspace_key
 from jobtrail.store.models import CounterItem, JobItem, LinkItem
 
 JOB_PREFIX = "JOB#"
-
-
-def workspace_key(workspace_id: str) -> str:
-    return f"WS#{workspace_id}"
-
-
-def slug_key(slug: str) -> str:
-    return f"SLUG#{slug}"
-
-
-SLUG_SORT_KEY = "LINK"
 
 
 def _job_sort_key(job_id: str) -> str:

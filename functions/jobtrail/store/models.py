@@ -32,14 +32,15 @@ from pynamodb.attributes import (
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.models import Model
 
+from jobtrail.store import connection
+
 
 class _Meta:
     billing_mode = PAY_PER_REQUEST_BILLING_MODE
-    # A redirect must not hang on a slow dependency: fail fast and let Lambda's
-    # retries and the caller's retry do their part.
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 3
-    max_retry_attempts = 2
+    # The connection these settings would make is replaced by the shared one (below).
+    connect_timeout_seconds = connection.CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = connection.READ_TIMEOUT_SECONDS
+    max_retry_attempts = connection.MAX_RETRY_ATTEMPTS
 
 
 def main_table_name() -> str:
@@ -148,3 +149,7 @@ class VisitorMarker(MainItem):
 
     token = UnicodeAttribute()
     expires_at = TTLAttribute()
+
+
+# Every subclass of MainItem inherits MainItem's table connection.
+connection.share(MainItem, ClickItem)

@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.ids import new_id
 from jobtrail.domain.keys import hash_api_key, new_api_key
 from jobtrail.store.connection import connection
-from jobtrail.store.jobs import workspace_key
+from jobtrail.store.keys import workspace_key
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem
 
 WORKSPACE_SORT_KEY = "WORKSPACE"
