@@ -146,6 +146,19 @@ class JobtrailStack(Stack):
         )
         self.api.add_routes(self.functions.by_name)
         self.monitoring = Monitoring(self, "Monitoring", alarm_topic_arn=settings.alarm_topic_arn)
+        self.monitoring.alarm_on_metric(
+            "clicks_not_recorded",
+            meaning="Redirects whose click could not be written: replay them from the "
+            "redirect's log with `python -m jobtrail.admin replay-clicks`.",
+        )
+        self.monitoring.alarm_on_metric(
+            "link_lookups_failed",
+            meaning="Redirects answered 503 because a link could not be read.",
+        )
+        self.monitoring.alarm_on_metric(
+            "click_records_failed",
+            meaning="Click records the aggregator could not count (see its log).",
+        )
         self.streams = StreamConsumers(
             self,
             "Streams",

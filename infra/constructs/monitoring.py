@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.names import pascal
+from jobtrail.config import METRICS_NAMESPACE, SERVICE_NAME
 
 
 class Monitoring(Construct):
@@ -63,6 +64,28 @@ class Monitoring(Construct):
                 alarm_description=meaning,
                 metric=function.metric_errors(
                     period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM
+                ),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
+
+    def alarm_on_metric(self, metric_name: str, *, meaning: str) -> cloudwatch.Alarm:
+        """Any count of one of the functions' own metrics (Powertools EMF, namespace and
+        service ``jobtrail``) that should stay at zero."""
+        return self._add(
+            cloudwatch.Alarm(
+                self,
+                f"{pascal(metric_name)}Alarm",
+                alarm_description=meaning,
+                metric=cloudwatch.Metric(
+                    namespace=METRICS_NAMESPACE,
+                    metric_name=metric_name,
+                    dimensions_map={"service": SERVICE_NAME},
+                    period=Duration.minutes(5),
+                    statistic=cloudwatch.Stats.SUM,
                 ),
                 threshold=0,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -346,7 +346,7 @@ def test_a_set_aside_batch_is_kept_encrypted_and_raises_an_alarm(
     alarms = [
         alarm["Properties"]
         for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"].get("Dimensions")
+        if alarm["Properties"].get("Namespace") == "AWS/SQS"
         and target_of(alarm["Properties"]["Dimensions"][0]["Value"]) == queue
     ]
 
@@ -412,3 +412,20 @@ def test_the_stack_tells_where_the_api_and_the_tables_are(synthesized: Synthesiz
     }
     for spec in TABLES:
         assert outputs[f"{spec.logical_id}Name"]["Value"] == {"Ref": spec.logical_id}
+
+
+@pytest.mark.parametrize(
+    "metric", ["clicks_not_recorded", "link_lookups_failed", "click_records_failed"]
+)
+def test_a_lost_or_uncounted_click_raises_an_alarm(synthesized: Synthesized, metric: str) -> None:
+    # When the alarms are read
+    alarms = [
+        alarm["Properties"]
+        for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == metric
+    ]
+    # Then the functions' own metric, counted by the service, alarms on its first count
+    assert len(alarms) == 1
+    assert alarms[0]["Namespace"] == "jobtrail"
+    assert alarms[0]["Dimensions"] == [{"Name": "service", "Value": "jobtrail"}]
+    assert alarms[0]["Threshold"] == 0

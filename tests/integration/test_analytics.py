@@ -320,3 +320,15 @@ def test_channels_compared_across_jobs(
             "hires": 0,
         },
     ]
+
+
+def test_visitor_markers_outlive_their_day_so_late_clicks_do_not_count_twice(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    from jobtrail.store.models import VisitorMarker
+
+    _click(api, job["links"][0]["slug"])
+    _aggregate(functions)
+    markers = list(VisitorMarker.scan(VisitorMarker.pk.startswith("VIS#")))
+    assert len(markers) == 2  # the job's and the channel's
+    assert all(m.expires_at >= datetime(2026, 12, 25, tzinfo=UTC) for m in markers)

@@ -21,7 +21,7 @@ carry the batch's token, so a retried batch still knows the visitors it found ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -31,9 +31,10 @@ from pynamodb.expressions.update import Action
 from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey
 from jobtrail.store.models import CounterItem, VisitorMarker
 
-# Late clicks reach the aggregator within a day (the stream's max record age); a marker
-# must outlive its day by that much.
-MARKER_DAYS = 3
+# A marker must outlive its day by as long as a click of that day can still arrive: a day
+# late from the stream (its max record age), or later from ``replay-clicks``, which is
+# exact for unique visitors within this many days after the click's day.
+MARKER_DAYS = 30
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -76,7 +77,10 @@ def apply_batch(plan: BatchPlan, tokens: Sequence[str], *, now: datetime) -> int
 def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
     """True if this batch is the first to see the visitor (or the same batch, again)."""
     pk, sk = marker_key(marker)
-    item = VisitorMarker(pk, sk, token=token, expires_at=now + timedelta(days=MARKER_DAYS))
+    day_ends = datetime.combine(date.fromisoformat(marker[2]), time.max, tzinfo=UTC)
+    item = VisitorMarker(
+        pk, sk, token=token, expires_at=max(now, day_ends) + timedelta(days=MARKER_DAYS)
+    )
     try:
         item.save(condition=VisitorMarker.pk.does_not_exist() | (VisitorMarker.token == token))
     except PutError as error:
