@@ -92,6 +92,22 @@ FUNCTIONS: dict[str, Function] = {
             table_actions={MAIN: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")},
         ),
         Function(
+            name="poller",
+            handler="jobtrail.handlers.poller.lambda_handler",
+            description="jobtrail share poller (X, Bluesky)",
+            timeout_seconds=300,
+            # Shares and their channel counters (transactions: Put + Update), the posts it
+            # watches, its polling state and lease; the link of a slug.
+            table_actions={
+                MAIN: (
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:Query",
+                )
+            },
+        ),
+        Function(
             name="aggregator",
             handler="jobtrail.handlers.aggregator.lambda_handler",
             description="jobtrail click counters (events table stream consumer)",
@@ -116,6 +132,7 @@ ROUTES: tuple[Route, ...] = (
 AUTHORIZER = "authorizer"
 
 SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("poller", "rate(15 minutes)", 900, "asks X and Bluesky for posts sharing links"),
     Schedule(
         "housekeeping",
         "rate(1 hour)",

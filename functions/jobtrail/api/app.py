@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.api import errors, jobs, stats
+from jobtrail.api import errors, jobs, shares, stats
 from jobtrail.api.schemas import Health
 from jobtrail.config import MAX_BODY_BYTES
 
@@ -22,6 +22,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 errors.register(app)
 app.include_router(jobs.router)
 app.include_router(stats.router)
+app.include_router(shares.router)
 
 
 @app.get("/health", summary="Liveness", tags=["health"])

@@ -9,8 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from jobtrail.api.jobs import JobId, store
 from jobtrail.domain import jobs, stats
+from jobtrail.domain.shares import share_stats
 from jobtrail.domain.times import utc_now
 from jobtrail.store import counters
+from jobtrail.store.shares import job_shares
 
 router = Router()
 
@@ -29,13 +31,17 @@ def job_stats(
 ) -> dict[str, Any]:
     job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
     days = stats.day_range(from_, to, today=utc_now().date())
-    return stats.job_stats(
-        job.id,
-        days,
-        counters.job_day_counters(job.id, days.first.isoformat(), days.last.isoformat()),
-        counters.job_previews(job.id),
-        {link.slug: (link.channel, link.sharer) for link in job.links},
-    )
+    return {
+        **stats.job_stats(
+            job.id,
+            days,
+            counters.job_day_counters(job.id, days.first.isoformat(), days.last.isoformat()),
+            counters.job_previews(job.id),
+            {link.slug: (link.channel, link.sharer) for link in job.links},
+        ),
+        # Shares are all of the job's, whatever the days: a share is not a daily count.
+        **share_stats(job_shares(job.id)),
+    }
 
 
 @router.get(

@@ -121,8 +121,8 @@ def job_stats(
         "by_device": _listed(dims.get("device", {}), "device", none_as_null=False),
         "bots_by_class": {k: v["bots"] for k, v in sorted(dims.get("bot", {}).items())},
         "previews": dict(sorted(previews.items())),
-        # Shares and conversions are counted by share discovery and conversion tracking;
-        # until a job has any, these are honest zeros in the shape API.md gives.
+        # Conversions are counted by conversion tracking, still to come: until then these
+        # are honest zeros in the shape API.md gives. (Shares are added by the API.)
         "shares": {"total": 0, "by_platform": {}, "reach": 0},
         "top_sharers": [],
         "conversions": {"application": 0, "hire": 0},
@@ -139,7 +139,7 @@ def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
                 "jobs": int(counts.get("jobs") or 0),
                 "human": int(counts.get("human") or 0),
                 "unique_visitors": int(counts.get("unique_visitors") or 0),
-                "shares": 0,
+                "shares": int(counts.get("shares") or 0),
                 "applications": 0,
                 "hires": 0,
             }

@@ -148,6 +148,7 @@ def _rows(pk: str, condition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
                 "unique_visitors": int(item.unique_visitors or 0),
                 "hits": int(item.hits or 0),
                 "jobs": int(item.jobs or 0),
+                "shares": int(item.shares or 0),
                 "first_seen": item.first_seen,
             },
         )

@@ -24,6 +24,7 @@ import os
 from typing import Any
 
 from pynamodb.attributes import (
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -140,6 +141,7 @@ class CounterItem(MainItem):
     unique_visitors = NumberAttribute(null=True)
     hits = NumberAttribute(null=True)
     jobs = NumberAttribute(null=True)
+    shares = NumberAttribute(null=True)
     first_seen = UnicodeAttribute(null=True)
 
 
@@ -149,6 +151,52 @@ class VisitorMarker(MainItem):
 
     token = UnicodeAttribute()
     expires_at = TTLAttribute()
+
+
+class ShareItem(MainItem):
+    """A share of a job's link: pk ``SHARES#<job>``, sk the share's key (platform and post
+    id, or platform, reposted post and author)."""
+
+    platform = UnicodeAttribute()
+    post_id = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    handle = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    followers = NumberAttribute(null=True)
+    followers_first = NumberAttribute(null=True)
+    parent_post_id = UnicodeAttribute(null=True)
+    slug = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    created_at = UnicodeAttribute(null=True)
+    first_seen_at = UnicodeAttribute()
+    metrics = JSONAttribute(null=True)
+
+
+class TrackedPost(MainItem):
+    """A post the poller watches for reposts and quotes: pk ``TRACK#<platform>``, sk the
+    post id. It expires when the network stops reporting on it (X: 7 days)."""
+
+    job_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    repost_count = NumberAttribute(default=0)
+    quote_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class PollState(MainItem):
+    """Where a source's polling stands: pk ``POLL#<platform>``, sk ``STATE``."""
+
+    since_id = UnicodeAttribute(null=True)
+    rate_limited_until = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)
+    lease_owner = UnicodeAttribute(null=True)
 
 
 # Every subclass of MainItem inherits MainItem's table connection.

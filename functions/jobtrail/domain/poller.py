@@ -1,0 +1,223 @@
+"""One run of the share poller for one source: find new posts that link to the short
+domain, store them as shares, then ask for reposts and quotes of the posts it watches,
+only where their counts grew.
+
+Requests grow with new posts, never with the number of links: one search covers every
+link. ``since_id`` moves only after every page of the search is stored, so a fault on any
+page leaves it where it was and the next run reads those posts again (shares are keyed by
+post, so nothing is stored twice). A rate limit stops the run and is remembered; a spent
+budget stops it quietly; the next run goes on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from jobtrail.domain.clicks import LinkTarget
+from jobtrail.domain.shares import Share, share_from_post, slug_of
+from jobtrail.domain.times import iso
+from jobtrail.sources.base import (
+    BudgetExhausted,
+    Post,
+    RateLimited,
+    RequestBudget,
+    ShareSource,
+    SinceIdTooOld,
+    SourceUnavailable,
+)
+
+LEASE_SECONDS = 300
+SEARCH_WINDOW = timedelta(days=7)
+REFRESH_CHUNK = 100
+
+
+class ShareStore(Protocol):
+    def save_share(self, share: Share, *, now: datetime) -> bool: ...
+    def tracked(self, platform: str) -> list[tuple[str, int, int]]: ...
+    def tracked_post(self, platform: str, post_id: str) -> Any: ...
+    def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
+    def poll_state(self, platform: str) -> Any: ...
+    def take_lease(self, platform: str, owner: str, *, now: datetime, seconds: int) -> bool: ...
+    def release_lease(self, platform: str, owner: str) -> None: ...
+    def advance_since_id(self, platform: str, since_id: str) -> None: ...
+    def rate_limited_until(self, platform: str, until: datetime) -> None: ...
+
+
+@dataclass
+class RunReport:
+    platform: str
+    status: str = "ok"  # ok, skipped_rate_limited, skipped_running, rate_limited,
+    # budget_spent, unavailable
+    requests: int = 0
+    posts_found: int = 0
+    shares_new: int = 0
+    detail: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "status": self.status,
+            "requests": self.requests,
+            "posts_found": self.posts_found,
+            "shares_new": self.shares_new,
+            "detail": self.detail,
+        }
+
+
+def poll(
+    source: ShareSource,
+    store: ShareStore,
+    *,
+    short_host: str,
+    find_link: Callable[[str], LinkTarget | None],
+    max_requests: int,
+    now: datetime,
+) -> RunReport:
+    report = RunReport(platform=source.platform)
+    state = store.poll_state(source.platform)
+    if state.rate_limited_until and state.rate_limited_until > iso(now):
+        report.status = "skipped_rate_limited"
+        report.detail = state.rate_limited_until
+        return report
+    owner = uuid.uuid4().hex
+    if not store.take_lease(source.platform, owner, now=now, seconds=LEASE_SECONDS):
+        report.status = "skipped_running"
+        return report
+    budget = RequestBudget(max_requests)
+    run = _Run(source, store, short_host, find_link, budget, report, now)
+    try:
+        run.search(state.since_id)
+        run.follow_spread()
+    except RateLimited as limited:
+        store.rate_limited_until(source.platform, limited.reset_at)
+        report.status, report.detail = "rate_limited", iso(limited.reset_at)
+    except BudgetExhausted:
+        report.status = "budget_spent"
+    except SourceUnavailable as fault:
+        report.status, report.detail = "unavailable", str(fault)
+    finally:
+        report.requests = budget.spent
+        store.release_lease(source.platform, owner)
+    return report
+
+
+@dataclass
+class _Run:
+    source: ShareSource
+    store: ShareStore
+    short_host: str
+    find_link: Callable[[str], LinkTarget | None]
+    budget: RequestBudget
+    report: RunReport
+    now: datetime
+    _links: dict[str, LinkTarget | None] = field(default_factory=dict)
+
+    def _link(self, slug: str) -> LinkTarget | None:
+        if slug not in self._links:
+            self._links[slug] = self.find_link(slug)
+        return self._links[slug]
+
+    def _store(self, post: Post, link: LinkTarget) -> None:
+        share = share_from_post(
+            post,
+            slug=link.slug,
+            job_id=link.job_id,
+            workspace_id=link.workspace_id,
+            channel=link.channel,
+            seen_at=iso(self.now),
+        )
+        if self.store.save_share(share, now=self.now):
+            self.report.shares_new += 1
+
+    def _link_of(self, post: Post) -> LinkTarget | None:
+        for url in post.linked_urls:
+            slug = slug_of(url, self.short_host)
+            if slug is not None:
+                link = self._link(slug)
+                if link is not None:
+                    return link
+        return None
+
+    def search(self, since_id: str | None) -> None:
+        start_time: datetime | None = None
+        while True:
+            try:
+                newest = self._pages(since_id, start_time)
+            except SinceIdTooOld:
+                # The network keeps 7 days: read all it still has (keys stop duplicates).
+                since_id, start_time = None, self.now - SEARCH_WINDOW + timedelta(minutes=2)
+                continue
+            if newest is not None:
+                self.store.advance_since_id(self.source.platform, newest)
+            return
+
+    def _pages(self, since_id: str | None, start_time: datetime | None) -> str | None:
+        token: str | None = None
+        newest: str | None = None
+        first = True
+        while True:
+            page = self.source.search(
+                self.short_host,
+                since_id=since_id,
+                start_time=start_time,
+                next_token=token,
+                budget=self.budget,
+            )
+            if first:
+                newest, first = page.newest_id, False
+            for post in page.posts:
+                link = self._link_of(post)
+                if link is None:
+                    continue  # a post that links elsewhere, or to a link we do not have
+                self.report.posts_found += 1
+                self._store(post, link)
+            token = page.next_token
+            if not token:
+                return newest
+
+    def follow_spread(self) -> None:
+        """Reposts and quotes of the watched posts, asked for only where counts grew."""
+        watched = {post_id: (r, q) for post_id, r, q in self.store.tracked(self.source.platform)}
+        ids = sorted(watched)
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            for post in self.source.refresh(ids[start : start + REFRESH_CHUNK], budget=self.budget):
+                self._follow(post, *watched.get(post.post_id or "", (0, 0)))
+
+    def _follow(self, post: Post, seen_reposts: int, seen_quotes: int) -> None:
+        assert post.post_id is not None
+        tracked = self.store.tracked_post(self.source.platform, post.post_id)
+        if tracked is None:
+            return
+        link = LinkTarget(
+            slug=tracked.slug,
+            workspace_id=tracked.workspace_id,
+            job_id=tracked.job_id,
+            channel=tracked.channel,
+            sharer=None,
+            target_url="",
+        )
+        reposts = post.metrics.get("repost_count", 0)
+        quotes = post.metrics.get("quote_count", 0)
+        if reposts > seen_reposts:
+            for repost in self.source.reposts_of(post, budget=self.budget):
+                self._store(repost, link)
+        if quotes > seen_quotes:
+            for quote in self.source.quotes_of(post, budget=self.budget):
+                self._store(quote, link)
+        if (reposts, quotes) != (seen_reposts, seen_quotes):
+            self.store.note_counts(
+                self.source.platform, post.post_id, reposts=reposts, quotes=quotes
+            )
+
+
+def poll_all(
+    sources: Sequence[ShareSource],
+    store: ShareStore,
+    **kwargs: Any,
+) -> list[RunReport]:
+    return [poll(source, store, **kwargs) for source in sources]

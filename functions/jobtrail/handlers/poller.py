@@ -1,0 +1,43 @@
+"""The share poller, on a schedule: asks each configured network for posts that shared
+the short links (``domain.poller``), one run at a time per network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jobtrail.domain.poller import poll_all
+from jobtrail.domain.times import utc_now
+from jobtrail.observability import logger, metrics
+from jobtrail.sources.config import poller_settings, share_sources
+from jobtrail.store.clicks import find_link
+from jobtrail.store.shares import DynamoShareStore
+from jobtrail.tracing import tracer
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = poller_settings()
+    reports = poll_all(
+        share_sources(),
+        DynamoShareStore(),
+        short_host=settings.short_host,
+        find_link=find_link,
+        max_requests=settings.max_requests_per_run,
+        now=utc_now(),
+    )
+    for report in reports:
+        platform = {"platform": report.platform}
+        metrics.add_metric(name="posts_found", unit=MetricUnit.Count, value=report.posts_found)
+        metrics.add_metric(name="shares_new", unit=MetricUnit.Count, value=report.shares_new)
+        metrics.add_metric(
+            name=f"{report.platform}_requests", unit=MetricUnit.Count, value=report.requests
+        )
+        if report.status == "rate_limited":
+            metrics.add_metric(name="rate_limited_runs", unit=MetricUnit.Count, value=1)
+        logger.info("share poll", extra={**platform, **report.as_dict()})
+    return {"runs": [report.as_dict() for report in reports]}

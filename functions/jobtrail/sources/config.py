@@ -1,0 +1,72 @@
+"""Which share sources run, built from the environment. Secrets (the X token, the Bluesky
+app password) come from Secrets Manager on AWS (``*_SECRET`` names a secret, read with
+Powertools' parameters utility and cached) and from plain variables locally; they are
+never logged."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+from jobtrail.config import settings
+from jobtrail.sources.base import ShareSource
+
+DEFAULT_X_API = "https://api.x.com"
+DEFAULT_BLUESKY_API = "https://bsky.social"
+DEFAULT_MAX_REQUESTS = 50
+
+
+@dataclass(frozen=True)
+class PollerSettings:
+    short_host: str
+    max_requests_per_run: int
+
+
+def poller_settings() -> PollerSettings:
+    host = (urlsplit(settings().short_base_url).hostname or "").lower()
+    return PollerSettings(
+        short_host=host,
+        max_requests_per_run=int(os.environ.get("X_MAX_REQUESTS_PER_RUN", DEFAULT_MAX_REQUESTS)),
+    )
+
+
+def _secret(name: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_secret(name, max_age=300))
+
+
+def _x_token() -> str | None:
+    if os.environ.get("X_BEARER_TOKEN_SECRET"):
+        return _secret(os.environ["X_BEARER_TOKEN_SECRET"])
+    return os.environ.get("X_BEARER_TOKEN") or None
+
+
+def _bluesky_login() -> tuple[str, str] | None:
+    if os.environ.get("BLUESKY_SECRET"):
+        # A JSON secret: {"handle": "...", "app_password": "..."}
+        login = json.loads(_secret(os.environ["BLUESKY_SECRET"]))
+        return str(login["handle"]), str(login["app_password"])
+    handle, password = os.environ.get("BLUESKY_HANDLE"), os.environ.get("BLUESKY_APP_PASSWORD")
+    return (handle, password) if handle and password else None
+
+
+@cache
+def share_sources() -> tuple[ShareSource, ...]:
+    """The configured sources, made once per function instance (they keep connections)."""
+    sources: list[ShareSource] = []
+    token = _x_token()
+    if token:
+        from jobtrail.sources.x import XSource
+
+        sources.append(XSource(os.environ.get("X_API_BASE_URL", DEFAULT_X_API), token))
+    login = _bluesky_login()
+    if login:
+        from jobtrail.sources.bluesky import BlueskySource
+
+        base = os.environ.get("BLUESKY_API_BASE_URL", DEFAULT_BLUESKY_API)
+        sources.append(BlueskySource(base, *login))
+    return tuple(sources)

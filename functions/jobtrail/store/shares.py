@@ -1,0 +1,208 @@
+"""Shares, the posts the poller watches, and each source's polling state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from jobtrail.domain.shares import Share
+from jobtrail.domain.times import iso
+from jobtrail.store.connection import connection
+from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
+
+# X reports on a post's reposts and quotes for 7 days; a day more covers late polls.
+TRACK_DAYS = 8
+STATE = "STATE"
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _share(item: ShareItem) -> Share:
+    return Share(
+        platform=item.platform,
+        post_id=item.post_id,
+        url=item.url,
+        kind=item.kind,
+        author_id=item.author_id,
+        handle=item.handle,
+        name=item.name,
+        followers=int(item.followers) if item.followers is not None else None,
+        followers_first=int(item.followers_first) if item.followers_first is not None else None,
+        parent_post_id=item.parent_post_id,
+        slug=item.slug,
+        job_id=item.job_id,
+        workspace_id=item.workspace_id,
+        channel=item.channel,
+        created_at=item.created_at,
+        first_seen_at=item.first_seen_at,
+        metrics={k: int(v) for k, v in (item.metrics or {}).items()},
+    )
+
+
+def save_share(share: Share, *, now: datetime) -> bool:
+    """Store a share once: True the first time. Later sightings only refresh the author's
+    follower count and the post's metrics; the share is counted once, for its channel."""
+    item = ShareItem(
+        f"SHARES#{share.job_id}",
+        share.key,
+        platform=share.platform,
+        post_id=share.post_id,
+        url=share.url,
+        kind=share.kind,
+        author_id=share.author_id,
+        handle=share.handle,
+        name=share.name,
+        followers=share.followers,
+        followers_first=share.followers_first,
+        parent_post_id=share.parent_post_id,
+        slug=share.slug,
+        job_id=share.job_id,
+        workspace_id=share.workspace_id,
+        channel=share.channel,
+        created_at=share.created_at,
+        first_seen_at=share.first_seen_at,
+        metrics=dict(share.metrics),
+    )
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(item, condition=ShareItem.pk.does_not_exist())
+            tx.update(
+                CounterItem(f"WSSTAT#{share.workspace_id}", f"channel#{share.channel}"),
+                actions=[CounterItem.shares.add(1)],
+            )
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or ()
+        if not (reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"):
+            raise
+        _refresh(share)
+        return False
+    if share.post_id is not None:
+        track(share, now=now)
+    return True
+
+
+def _refresh(share: Share) -> None:
+    actions: list[Action] = []
+    if share.followers is not None:
+        actions.append(ShareItem.followers.set(share.followers))
+    if share.metrics:
+        actions.append(ShareItem.metrics.set(dict(share.metrics)))
+    if actions:
+        ShareItem(f"SHARES#{share.job_id}", share.key).update(actions=actions)
+
+
+def track(share: Share, *, now: datetime) -> None:
+    """Watch a post for reposts and quotes until the network stops reporting on it."""
+    assert share.post_id is not None
+    try:
+        TrackedPost(
+            f"TRACK#{share.platform}",
+            share.post_id,
+            job_id=share.job_id,
+            slug=share.slug,
+            workspace_id=share.workspace_id,
+            channel=share.channel,
+            created_at=share.created_at,
+            expires_at=now + timedelta(days=TRACK_DAYS),
+        ).save(condition=TrackedPost.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+
+
+def tracked(platform: str) -> Iterator[TrackedPost]:
+    """The posts a source watches (expired ones are gone by TTL; the filter covers TTL's
+    delay)."""
+    now = iso(datetime.now().astimezone())
+    for item in TrackedPost.query(f"TRACK#{platform}"):
+        if item.expires_at is None or iso(item.expires_at) > now:
+            yield item
+
+
+def tracked_post(platform: str, post_id: str) -> TrackedPost | None:
+    try:
+        return TrackedPost.get(f"TRACK#{platform}", post_id, consistent_read=True)
+    except TrackedPost.DoesNotExist:
+        return None
+
+
+def note_counts(platform: str, post_id: str, *, reposts: int, quotes: int) -> None:
+    """Remember the counts the poller has acted on, so it asks again only when they grow."""
+    TrackedPost(f"TRACK#{platform}", post_id).update(
+        actions=[TrackedPost.repost_count.set(reposts), TrackedPost.quote_count.set(quotes)]
+    )
+
+
+def job_shares(job_id: str) -> list[Share]:
+    return [_share(item) for item in ShareItem.query(f"SHARES#{job_id}", consistent_read=True)]
+
+
+# --- polling state ---------------------------------------------------------------------
+
+
+def poll_state(platform: str) -> PollState:
+    try:
+        return PollState.get(f"POLL#{platform}", STATE, consistent_read=True)
+    except PollState.DoesNotExist:
+        return PollState(f"POLL#{platform}", STATE)
+
+
+def take_lease(platform: str, owner: str, *, now: datetime, seconds: int) -> bool:
+    """One run at a time per source: a conditional write with an expiry, so a run that
+    died does not hold the source for longer than ``seconds``."""
+    try:
+        PollState(f"POLL#{platform}", STATE).update(
+            actions=[
+                PollState.lease_owner.set(owner),
+                PollState.lease_until.set(iso(now + timedelta(seconds=seconds))),
+            ],
+            condition=PollState.lease_until.does_not_exist() | (PollState.lease_until < iso(now)),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == _CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def release_lease(platform: str, owner: str) -> None:
+    try:
+        PollState(f"POLL#{platform}", STATE).update(
+            actions=[PollState.lease_until.remove(), PollState.lease_owner.remove()],
+            condition=PollState.lease_owner == owner,
+        )
+    except UpdateError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+
+
+def advance_since_id(platform: str, since_id: str) -> None:
+    PollState(f"POLL#{platform}", STATE).update(actions=[PollState.since_id.set(since_id)])
+
+
+def rate_limited_until(platform: str, until: datetime) -> None:
+    PollState(f"POLL#{platform}", STATE).update(
+        actions=[PollState.rate_limited_until.set(iso(until))]
+    )
+
+
+class DynamoShareStore:
+    """``jobtrail.domain.poller.ShareStore`` on DynamoDB."""
+
+    save_share = staticmethod(save_share)
+    tracked_post = staticmethod(tracked_post)
+    note_counts = staticmethod(note_counts)
+    poll_state = staticmethod(poll_state)
+    take_lease = staticmethod(take_lease)
+    release_lease = staticmethod(release_lease)
+    advance_since_id = staticmethod(advance_since_id)
+    rate_limited_until = staticmethod(rate_limited_until)
+
+    @staticmethod
+    def tracked(platform: str) -> list[tuple[str, int, int]]:
+        return [
+            (t.sk, int(t.repost_count or 0), int(t.quote_count or 0)) for t in tracked(platform)
+        ]

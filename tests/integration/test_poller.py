@@ -1,0 +1,291 @@
+"""Share discovery against a fake X API: what the recruiter sees in /shares, /spread and
+the stats after the poller ran, through faults and reruns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from jobtrail.domain.poller import poll
+from jobtrail.domain.times import utc_now
+from jobtrail.sources.config import share_sources
+from jobtrail.sources.x import XSource
+from jobtrail.store.clicks import find_link
+from jobtrail.store.shares import DynamoShareStore, poll_state
+from tests.fakes.x_api import FakeXApi, running_fake_x
+from tests.integration.conftest import JOB, Client
+
+SHORT = "https://jt.example"
+
+
+@pytest.fixture
+def fake_x() -> Iterator[FakeXApi]:
+    with running_fake_x() as fake:
+        yield fake
+
+
+@pytest.fixture
+def source(fake_x: FakeXApi) -> Iterator[XSource]:
+    x = XSource(fake_x.base_url, fake_x.token, timeout=2.0)
+    yield x
+    x.close()
+
+
+@pytest.fixture
+def job(api: Client) -> dict[str, Any]:
+    return dict(api.post("/api/jobs", {**JOB, "channels": ["twitter", "linkedin"]}).json())
+
+
+def _run(source: XSource, *, max_requests: int = 50, now: datetime | None = None) -> Any:
+    return poll(
+        source,
+        DynamoShareStore(),
+        short_host="jt.example",
+        find_link=find_link,
+        max_requests=max_requests,
+        now=now or utc_now(),
+    )
+
+
+def _shares(api: Client, job: dict[str, Any]) -> list[dict[str, Any]]:
+    reply = api.get(f"/api/jobs/{job['id']}/shares")
+    assert reply.status == 200, reply.text
+    return list(reply.json()["items"])
+
+
+def test_posts_linking_to_a_job_become_shares_once(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    # Given a post with the job's link, one with another site's link, and one with an
+    # unknown slug on our domain
+    world = fake_x.world
+    anna = world.user("anna", followers=1200, name="Anna Dev")
+    slug = job["links"][0]["slug"]
+    post = world.post(anna, urls=[f"{SHORT}/{slug}"])
+    world.post(world.user("noise"), urls=["https://example.org/jobs"])
+    lost = world.post(world.user("lost"), urls=[f"{SHORT}/nosuchslug"])
+    # When the poller runs twice
+    first = _run(source)
+    second = _run(source)
+    # Then the post is one share, with its author, and the second run found nothing new
+    (share,) = _shares(api, job)
+    assert share == {
+        "platform": "x",
+        "post_id": post.id,
+        "url": f"https://x.com/anna/status/{post.id}",
+        "kind": "post",
+        "author": {"id": anna.id, "handle": "anna", "name": "Anna Dev", "followers": 1200},
+        "parent_post_id": None,
+        "slug": slug,
+        "channel": "twitter",
+        "created_at": share["created_at"],
+        "first_seen_at": share["first_seen_at"],
+        "metrics": share["metrics"],
+    }
+    assert share["created_at"].startswith(post.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert (first.status, first.posts_found, first.shares_new) == ("ok", 1, 1)
+    assert (second.posts_found, second.shares_new) == (0, 0)
+    # And the second search asked only for posts newer than the newest the first one read
+    searches = fake_x.requests_to("search")
+    assert "since_id" not in searches[0].params
+    assert searches[-1].params["since_id"] == lost.id
+
+
+def test_a_three_level_cascade_makes_a_tree(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    # Given a post, a quote of it, and a repost of the quote
+    world = fake_x.world
+    anna, bob, carl = (
+        world.user(n, followers=f) for n, f in [("anna", 100), ("bob", 50), ("carl", 7)]
+    )
+    post = world.post(anna, urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    quote = world.post(bob, "look at this", quoting=post)
+    world.repost(quote, carl)
+    # When the poller has run (the quote is found by its parent, the repost by the quote)
+    for _ in range(3):
+        _run(source)
+    # Then the spread is post -> quote -> repost, and every share is listed once
+    shares = _shares(api, job)
+    assert sorted((s["kind"], s["author"]["handle"]) for s in shares) == [
+        ("post", "anna"),
+        ("quote", "bob"),
+        ("repost", "carl"),
+    ]
+    repost = next(s for s in shares if s["kind"] == "repost")
+    assert (repost["post_id"], repost["url"], repost["created_at"]) == (None, None, None)
+    assert repost["parent_post_id"] == quote.id
+    roots = api.get(f"/api/jobs/{job['id']}/spread").json()["roots"]
+    assert len(roots) == 1
+    assert roots[0]["share"]["post_id"] == post.id
+    (child,) = roots[0]["children"]
+    assert child["share"]["post_id"] == quote.id
+    (grandchild,) = child["children"]
+    assert grandchild["share"]["author"]["handle"] == "carl"
+    assert grandchild["children"] == []
+    # And the stats count the shares, their reach and the top sharers
+    stats = api.get(f"/api/jobs/{job['id']}/stats").json()
+    assert stats["shares"] == {"total": 3, "by_platform": {"x": 3}, "reach": 157}
+    assert [s["handle"] for s in stats["top_sharers"]] == ["anna", "bob", "carl"]
+    channels = {c["channel"]: c["shares"] for c in api.get("/api/stats/channels").json()["items"]}
+    assert channels["twitter"] == 3
+
+
+def test_reposts_are_asked_for_only_when_counts_grow(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    world = fake_x.world
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    _run(source)
+    _run(source)
+    assert fake_x.requests_to("retweeted_by") == []
+    world.repost(post, world.user("bob"))
+    _run(source)
+    _run(source)
+    assert len(fake_x.requests_to("retweeted_by")) == 1
+    assert len(_shares(api, job)) == 2
+
+
+def test_a_repost_list_that_changes_between_runs_keeps_everyone_once(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    world = fake_x.world
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    bob, carl, dana = world.user("bob"), world.user("carl"), world.user("dana")
+    world.repost(post, bob, carl)
+    _run(source)
+    world.unrepost(post, bob)
+    world.repost(post, dana, world.user("erik"))
+    _run(source)
+    handles = sorted(s["author"]["handle"] for s in _shares(api, job) if s["kind"] == "repost")
+    assert handles == ["bob", "carl", "dana", "erik"]
+
+
+def test_a_rate_limit_stops_the_run_and_skips_the_source_until_reset(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    world = fake_x.world
+    world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    reset = int(time.time()) + 600
+    fake_x.fail(
+        "search",
+        status=429,
+        headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+    )
+    limited = _run(source)
+    skipped = _run(source)
+    assert limited.status == "rate_limited"
+    assert skipped.status == "skipped_rate_limited"
+    assert len(fake_x.requests_to("search")) == 1
+    assert poll_state("x").since_id is None
+    # After the reset, the source is polled again (the function's clock, and the source's)
+    after_reset = datetime.fromtimestamp(reset + 1, UTC)
+    later = XSource(fake_x.base_url, fake_x.token, timeout=2.0, now=lambda: after_reset)
+    try:
+        after = _run(later, now=after_reset)
+    finally:
+        later.close()
+    assert (after.status, after.shares_new) == ("ok", 1)
+
+
+def test_a_fault_on_page_two_loses_nothing_and_duplicates_nothing(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    # Given 110 posts (two pages) and a server error on the second page
+    world = fake_x.world
+    slug = job["links"][0]["slug"]
+    start = datetime.now(UTC) - timedelta(hours=3)
+    for n in range(110):
+        world.post(
+            world.user(f"user{n}"), urls=[f"{SHORT}/{slug}"], at=start + timedelta(seconds=n)
+        )
+    fake_x.fail("search", on_call=2, status=503)
+    failed = _run(source)
+    # Then since_id did not move past the posts that were not read
+    assert failed.status == "unavailable"
+    assert poll_state("x").since_id is None
+    # And the next run reads everything, storing each post once
+    again = _run(source)
+    assert again.status == "ok"
+    shares = _shares_all(api, job)
+    assert len(shares) == 110
+    assert len({s["post_id"] for s in shares}) == 110
+
+
+def _shares_all(api: Client, job: dict[str, Any]) -> list[dict[str, Any]]:
+    items, cursor = [], None
+    while True:
+        query = "limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = api.get(f"/api/jobs/{job['id']}/shares", query=query).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def test_an_expired_since_id_falls_back_to_the_last_seven_days(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    world = fake_x.world
+    first = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    _run(source)
+    later = world.post(world.user("bob"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    fake_x.oldest_since_id = int(later.id)  # the stored since_id (first.id) is now too old
+    report = _run(source)
+    assert report.status == "ok"
+    assert {s["post_id"] for s in _shares(api, job)} == {first.id, later.id}
+    assert poll_state("x").since_id == later.id
+
+
+def test_a_spent_budget_stops_quietly_and_the_next_run_goes_on(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    world = fake_x.world
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    world.repost(post, world.user("bob"))
+    spent = _run(source, max_requests=1)
+    assert (spent.status, spent.requests) == ("budget_spent", 1)
+    _run(source)
+    assert len(_shares(api, job)) == 2
+
+
+def test_two_overlapping_runs_one_waits(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    store = DynamoShareStore()
+    assert store.take_lease("x", "other-run", now=utc_now(), seconds=300)
+    assert _run(source).status == "skipped_running"
+    assert fake_x.requests == []
+    # A run that died does not hold the source for ever
+    later = utc_now() + timedelta(seconds=301)
+    assert _run(source, now=later).status == "ok"
+
+
+def test_the_scheduled_function_polls_the_configured_sources(
+    api: Client,
+    job: dict[str, Any],
+    fake_x: FakeXApi,
+    functions: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = fake_x.world
+    world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][1]['slug']}"])
+    monkeypatch.setenv("X_API_BASE_URL", fake_x.base_url)
+    monkeypatch.setenv("X_BEARER_TOKEN", fake_x.token)
+    share_sources.cache_clear()
+    try:
+        result = functions.invoke("poller")
+    finally:
+        share_sources.cache_clear()
+    assert result["runs"][0]["platform"] == "x"
+    assert result["runs"][0]["shares_new"] == 1
+    assert _shares(api, job)[0]["channel"] == "linkedin"
+
+
+def test_shares_of_another_workspaces_job_are_404(other_api: Client, job: dict[str, Any]) -> None:
+    assert other_api.get(f"/api/jobs/{job['id']}/shares").status == 404
+    assert other_api.get(f"/api/jobs/{job['id']}/spread").status == 404
