@@ -287,7 +287,7 @@ class FakeBluesky:
         self._faults: list[_Fault] = []
         self._access: dict[str, bool] = {}  # access JWT -> still valid
         self._refresh: dict[str, bool] = {}  # refresh JWT -> still usable
-        self._issued = 0
+        self.issued: list[tuple[str, str]] = []  # (accessJwt, refreshJwt) in order
         self._remaining = RATE_LIMIT
         self._reset = int(time.time()) + RATE_WINDOW
         self._server: ThreadingHTTPServer | None = None
@@ -316,8 +316,9 @@ class FakeBluesky:
             self._refresh = dict.fromkeys(self._refresh, False)
 
     def issued_tokens(self) -> list[str]:
+        """Every JWT handed out so far, access and refresh."""
         with self._lock:
-            return [*self._access, *self._refresh]
+            return [token for pair in self.issued for token in pair]
 
     def set_rate_limit(self, *, remaining: int, reset: int) -> None:
         """``remaining`` requests left until ``reset`` (epoch seconds); at 0 it answers 429."""
@@ -473,9 +474,10 @@ class FakeBluesky:
         return _json(200, {**self._issue(), "active": True})
 
     def _issue(self) -> dict[str, Any]:
-        self._issued += 1
-        access = f"eyJhbGciOiJFUzI1NksifQ.access-{self._issued}-{time.monotonic_ns()}.sig"
-        refresh = f"eyJhbGciOiJFUzI1NksifQ.refresh-{self._issued}-{time.monotonic_ns()}.sig"
+        number = len(self.issued) + 1
+        access = f"eyJhbGciOiJFUzI1NksifQ.access-{number}-{time.monotonic_ns()}.sig"
+        refresh = f"eyJhbGciOiJFUzI1NksifQ.refresh-{number}-{time.monotonic_ns()}.sig"
+        self.issued.append((access, refresh))
         self._access[access] = True
         self._refresh[refresh] = True
         return {"accessJwt": access, "refreshJwt": refresh, "handle": self.handle, "did": self.did}

@@ -15,10 +15,11 @@ for procedures, errors as ``{"error": "Name", "message": "..."}``.
 - ``app.bsky.feed.getPosts``: posts again (25 per call), for their current counts.
 - ``app.bsky.actor.getProfiles``: follower counts (25 actors per call). Post views carry the
   author as a ``profileViewBasic`` and reposter lists as ``profileView``; neither has
-  ``followersCount``, and the poller's reach and top sharers need it. Each author is looked
-  up once per instance (one run), so a page of 100 posts by 100 new authors costs 4 more
-  requests and a page by known authors none. ``follower_counts=False`` switches this off
-  (followers are then ``None``).
+  ``followersCount``, and the poller's reach and top sharers need it. An author's count is
+  kept for ``followers_max_age`` (default an hour: a warm function instance serves many
+  runs, and the counts should still move), so a page of 100 posts by 100 new authors costs 4
+  more requests and a page by recently seen authors none. ``follower_counts=False`` switches
+  this off (followers are then ``None``).
 
 Bluesky has no ``since_id``. The ``since_id`` this source hands out (``SearchPage.newest_id``)
 and takes back is a watermark, not a post: the newest post's sort time as ISO-8601 UTC with
@@ -80,6 +81,8 @@ GET_PROFILES = "app.bsky.actor.getProfiles"
 PAGE_SIZE = 100  # the most searchPosts, getRepostedBy and getQuotes give per page
 LOOKUP_CHUNK = 25  # getPosts ``uris`` and getProfiles ``actors`` take at most 25
 DEFAULT_MAX_LOOKUP_PAGES = 3
+DEFAULT_FOLLOWERS_MAX_AGE = timedelta(hours=1)
+FOLLOWERS_CACHE_SIZE = 20_000  # past this, counts older than the max age are dropped
 # Bluesky's PDS windows are 5 minutes: the wait when a 429 does not say how long.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 
@@ -127,10 +130,11 @@ class BlueskySource:
     """Talks to a Bluesky PDS at ``base_url`` (``/xrpc/...`` below it) as ``handle`` with an
     app password.
 
-    One instance serves one run: it signs in on its first request, keeps the session, renews
-    it when Bluesky says it expired, remembers follower counts it looked up, and remembers a
-    rate limit Bluesky announced, refusing further requests in that bucket until the reset
-    without spending budget or touching the network.
+    An instance may serve many runs (the poller's function keeps it while warm): it signs in
+    on its first request, keeps the session, renews it when Bluesky says it expired, keeps
+    the follower counts it looked up for ``followers_max_age``, and remembers a rate limit
+    Bluesky announced, refusing further requests in that bucket until the reset without
+    spending budget or touching the network.
     """
 
     platform: str = PLATFORM
@@ -146,6 +150,7 @@ class BlueskySource:
         max_lookup_pages: int = DEFAULT_MAX_LOOKUP_PAGES,
         lookback: timedelta = timedelta(0),
         follower_counts: bool = True,
+        followers_max_age: timedelta = DEFAULT_FOLLOWERS_MAX_AGE,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -165,6 +170,7 @@ class BlueskySource:
         self._max_lookup_pages = max_lookup_pages
         self._lookback = lookback
         self._follower_counts = follower_counts
+        self._followers_max_age = followers_max_age
         self._http = urllib3.PoolManager(
             num_pools=1,
             maxsize=1,
@@ -172,7 +178,8 @@ class BlueskySource:
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
         )
         self._session: _Session | None = None
-        self._followers: dict[str, int | None] = {}  # did -> followersCount, per run
+        self._followers: dict[str, int | None] = {}  # did -> followersCount
+        self._followers_seen: dict[str, datetime] = {}  # did -> when it was looked up
         self._blocked_until: dict[str, datetime] = {}
 
     def __repr__(self) -> str:
@@ -198,7 +205,9 @@ class BlueskySource:
         docstring); ``start_time`` is where a search without one begins. As with X, passing
         both is a programming error; pass the same one with every ``next_token``. Posts whose
         links (facets, external embeds) do not point at ``short_host`` are left out.
-        ``newest_id`` is the page's newest sort time, the watermark for the next poll.
+        ``newest_id`` is the newest sort time of the page's posts newer than ``since_id``
+        (noise included: the search saw it), the watermark for the next poll; ``None`` when
+        there is none, and then the poller keeps the watermark it has.
         """
         if not short_host or any(c in short_host for c in ' "/\t\n:'):
             raise ValueError(f"not a bare host name: {short_host!r}")
@@ -206,6 +215,7 @@ class BlueskySource:
             raise ValueError("Bluesky search takes since_id or start_time, not both")
         if start_time is not None and start_time.tzinfo is None:
             raise ValueError("start_time must carry a time zone")
+        watermark: datetime | None = None
         after: datetime | None = None  # keep only posts sorted strictly after this
         params: Params = [
             ("q", short_host),
@@ -223,20 +233,26 @@ class BlueskySource:
             params.append(("cursor", next_token))
         body = self._query(SEARCH_POSTS, params, budget, required="posts")
         views = _views(body, "posts")
-        self._learn_followers((_author_did(view) for view in views), budget)
         host = short_host.lower()
-        posts: list[Post] = []
+        kept: list[Json] = []
         newest: datetime | None = None
         for view in views:
+            # The AppView's own fields must be there in every view, noise or not.
+            _rkey(_str(view, "uri"))
+            _author_did(view)
             sort_at = _sort_time(view)
-            newest = sort_at if newest is None or sort_at > newest else newest
             if after is not None and sort_at <= after:
                 continue
-            post = self._post(view)
-            if any(_on_host(url, host) for url in post.linked_urls):
-                posts.append(post)
+            if (watermark is None or sort_at > watermark) and (newest is None or sort_at > newest):
+                newest = sort_at
+            record = view.get("record")
+            links = _linked_urls(record) if isinstance(record, dict) else ()
+            if any(_on_host(url, host) for url in links):
+                kept.append(view)
+        # Follower counts only for the authors of posts the poller gets.
+        self._learn_followers((_author_did(view) for view in kept), budget)
         return SearchPage(
-            posts=posts,
+            posts=[self._post(view) for view in kept],
             newest_id=iso(newest) if newest is not None else None,
             next_token=_optional_str(body, "cursor") if views else None,
         )
@@ -279,7 +295,9 @@ class BlueskySource:
         longer shows (deleted, blocked) are missing from the answer."""
         unique = list(dict.fromkeys(post_ids))
         for uri in unique:
-            _rkey(uri)  # a malformed URI would make Bluesky refuse the whole chunk
+            # A malformed URI would make Bluesky refuse the whole chunk.
+            if _collection(uri) != POST_COLLECTION:
+                raise ValueError(f"not a Bluesky post URI: {uri!r}")
         views: list[Json] = []
         for start in range(0, len(unique), LOOKUP_CHUNK):
             params = [("uris", uri) for uri in unique[start : start + LOOKUP_CHUNK]]
@@ -325,7 +343,16 @@ class BlueskySource:
         """Looks up the follower counts of the authors not yet known in this run."""
         if not self._follower_counts:
             return
-        wanted = [did for did in dict.fromkeys(dids) if did not in self._followers]
+        now = self._now()
+        fresh_after = now - self._followers_max_age
+        if len(self._followers_seen) > FOLLOWERS_CACHE_SIZE:
+            for did in [d for d, seen in self._followers_seen.items() if seen <= fresh_after]:
+                del self._followers[did], self._followers_seen[did]
+        wanted = [
+            did
+            for did in dict.fromkeys(dids)
+            if self._followers_seen.get(did, fresh_after) <= fresh_after
+        ]
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
             params = [("actors", did) for did in chunk]
@@ -336,6 +363,7 @@ class BlueskySource:
                 found[_str(profile, "did")] = count if _is_count(count) else None
             # An account that is gone has no profile: ask no more about it this run.
             self._followers.update({did: found.get(did) for did in chunk})
+            self._followers_seen.update(dict.fromkeys(chunk, now))
 
     # --- XRPC ----------------------------------------------------------------------------
 
