@@ -289,3 +289,35 @@ def test_the_scheduled_function_polls_the_configured_sources(
 def test_shares_of_another_workspaces_job_are_404(other_api: Client, job: dict[str, Any]) -> None:
     assert other_api.get(f"/api/jobs/{job['id']}/shares").status == 404
     assert other_api.get(f"/api/jobs/{job['id']}/spread").status == 404
+
+
+def test_bluesky_posts_reposts_and_quotes_become_shares(api: Client, job: dict[str, Any]) -> None:
+    from jobtrail.sources.bluesky import BlueskySource
+    from tests.fakes.bluesky_appview import running_fake_bluesky
+
+    with running_fake_bluesky() as fake:
+        # Given a Bluesky post of the job's link, a quote of it and a repost of it
+        world = fake.world
+        anna = world.account("anna", followers=300)
+        post = world.post(anna, links=[f"{SHORT}/{job['links'][1]['slug']}"])
+        world.post(world.account("bob", followers=20), "hiring!", quoting=post)
+        world.repost(post, world.account("carl", followers=5))
+        world.post(world.account("noise"), links=["https://example.org/x"])
+        source = BlueskySource(fake.base_url, fake.handle, fake.app_password, timeout=2.0)
+        try:
+            # When the poller runs twice
+            runs = [_run(source) for _ in range(2)]
+        finally:
+            source.close()
+    # Then the three are shares of the job's LinkedIn link, each once
+    assert [r.status for r in runs] == ["ok", "ok"]
+    shares = {s["author"]["handle"]: s for s in _shares(api, job)}
+    assert sorted(shares) == ["anna.bsky.social", "bob.bsky.social", "carl.bsky.social"]
+    anna_share = shares["anna.bsky.social"]
+    assert anna_share["platform"] == "bluesky"
+    assert anna_share["post_id"] == post.uri
+    assert anna_share["url"] == f"https://bsky.app/profile/anna.bsky.social/post/{post.rkey}"
+    assert anna_share["author"]["followers"] == 300
+    assert shares["bob.bsky.social"]["kind"] == "quote"
+    assert shares["carl.bsky.social"]["kind"] == "repost"
+    assert {s["channel"] for s in shares.values()} == {"linkedin"}
