@@ -27,6 +27,30 @@ Context a company sets (``-c key=value`` or the ``context`` of ``cdk.json``):
     Optional: the stack's name, to deploy more than one jobtrail into an account.
     Default: ``Jobtrail``.
 
+The share poller (X and Bluesky):
+
+``pollMinutes``
+    How often the poller runs, in minutes, 1 to 1440 (its EventBridge rule). Default: the
+    route table's schedule, every 15 minutes.
+``xApiBaseUrl`` and ``blueskyApiBaseUrl``
+    The networks' API base URLs (``X_API_BASE_URL``, ``BLUESKY_API_BASE_URL``), HTTPS only.
+    Default: ``https://api.x.com`` and ``https://bsky.social``.
+``xMaxRequestsPerRun``
+    The most X API requests one run makes (``X_MAX_REQUESTS_PER_RUN``), 1 to 1000: the X
+    plan's monthly quota divided by the runs in a month. Default: 50.
+``xBearerTokenSecretArn`` and ``blueskySecretArn``
+    Optional, each on its own: the complete ARN (with the six characters Secrets Manager
+    adds to the name) of an existing secret holding the X bearer token (a plain string),
+    or the Bluesky login (JSON ``{"handle": "...", "app_password": "..."}``), in the
+    stack's account, encrypted with the account's ``aws/secretsmanager`` key. Without it
+    the stack creates the secret ``<stackName>/x-bearer-token`` or
+    ``<stackName>/bluesky-login`` holding the placeholder ``REPLACE_ME`` (the outputs
+    ``XBearerTokenSecretName`` and ``BlueskyLoginSecretName`` name them): put the
+    credential in with ``aws secretsmanager put-secret-value`` after the deployment; until
+    then the poller skips that network. The created secrets are kept when the stack is
+    deleted; a new stack of the same name then uses them through these two settings.
+    Only the poller's role may read either secret.
+
 The stack deploys into the account and region of the CLI's credentials
 (``CDK_DEFAULT_ACCOUNT``/``CDK_DEFAULT_REGION``). Function and access logs are kept 90 days;
 the tables are kept when the stack is deleted.

@@ -1,6 +1,7 @@
-"""The jobtrail stack: tables, functions, the HTTP API, the stream consumer, the schedule
-and their alarms, composed from one construct per capability. What a company may set is
-read from CDK context by ``DeploymentSettings`` (documented in ``infra.app``)."""
+"""The jobtrail stack: tables, functions, the HTTP API, the stream consumer, the schedules,
+the share sources' secrets and their alarms, composed from one construct per capability.
+What a company may set is read from CDK context by ``DeploymentSettings`` (documented in
+``infra.app``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, Node
@@ -18,16 +19,31 @@ from infra.bundling import lambda_code
 from infra.constructs.api import CustomDomain, HttpEndpoint
 from infra.constructs.functions import Functions
 from infra.constructs.monitoring import Monitoring
-from infra.constructs.schedules import Schedules
+from infra.constructs.schedules import Schedules, every_minutes
+from infra.constructs.secrets import SourceSecrets
 from infra.constructs.streams import StreamConsumers
 from infra.constructs.tables import Tables
+from infra.routes import FUNCTIONS, SCHEDULES
 from jobtrail.config import DEFAULT_RETENTION_DAYS
+from jobtrail.sources.config import DEFAULT_BLUESKY_API, DEFAULT_MAX_REQUESTS, DEFAULT_X_API
 
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$")
+# A secret's complete ARN ends in the six characters Secrets Manager adds to its name.
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$"
+)
+
+# The function that polls X and Bluesky: its schedule, secrets and settings are its own.
+POLLER = FUNCTIONS["poller"].name
+# Without ``pollMinutes`` the route table's schedule applies (every 15 minutes).
+POLLER_SCHEDULE = next(schedule for schedule in SCHEDULES if schedule.function == POLLER)
+# Failing runs in a row that raise the poller's alarm: one failure (X or Bluesky down for a
+# moment) is retried by the next run, which resumes where the failed one stopped.
+POLLER_FAILING_RUNS_TO_ALARM = 3
 
 
 class SettingsError(ValueError):
@@ -43,43 +59,75 @@ def _text(node: Node, key: str) -> str | None:
     return value.strip()
 
 
+def _whole_number(node: Node, key: str, low: int, high: int, unit: str) -> int | None:
+    """A whole number from ``low`` to ``high`` (a string on the command line), or None."""
+    raw: Any = node.try_get_context(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        number = int(str(raw))
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise SettingsError(
+            f"context {key!r} must be a whole number of {unit} from {low} to {high}; got {raw!r}"
+        )
+    return number
+
+
+def _base_url(node: Node, key: str, *, schemes: tuple[str, ...], example: str) -> str | None:
+    """An absolute URL without query, fragment or user-info, without its trailing slash."""
+    url = _text(node, key)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        kind = "/".join(schemes)
+        raise SettingsError(
+            f"context {key!r} must be an absolute {kind} URL without query, fragment or "
+            f"user-info, like {example}; got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def _secret_arn(node: Node, key: str) -> str | None:
+    arn = _text(node, key)
+    if arn is not None and not _SECRET_ARN.match(arn):
+        raise SettingsError(
+            f"context {key!r} must be a secret's complete ARN, with the six characters "
+            "Secrets Manager adds to its name (`aws secretsmanager describe-secret` shows "
+            f"it), like arn:aws:secretsmanager:eu-north-1:123456789012:secret:x-token-a1B2c3; "
+            f"got {arn!r}"
+        )
+    return arn
+
+
 @dataclass(frozen=True)
 class DeploymentSettings:
     short_base_url: str | None = None  # None: the API's own URL (or the custom domain's)
     retention_days: int = DEFAULT_RETENTION_DAYS
     custom_domain: CustomDomain | None = None
     alarm_topic_arn: str | None = None
+    poll_minutes: int | None = None  # None: the route table's schedule of the poller
+    x_api_base_url: str = DEFAULT_X_API
+    bluesky_api_base_url: str = DEFAULT_BLUESKY_API
+    x_max_requests_per_run: int = DEFAULT_MAX_REQUESTS
+    # Existing secrets to use instead of the ones the stack creates.
+    x_bearer_token_secret_arn: str | None = None
+    bluesky_secret_arn: str | None = None
 
     @classmethod
     def from_context(cls, node: Node) -> DeploymentSettings:
-        short_base_url = _text(node, "shortBaseUrl")
-        if short_base_url is not None:
-            parts = urlsplit(short_base_url)
-            if (
-                parts.scheme not in ("http", "https")
-                or not parts.hostname
-                or parts.query
-                or parts.fragment
-                or parts.username
-            ):
-                raise SettingsError(
-                    "context 'shortBaseUrl' must be an absolute http(s) URL without query, "
-                    f"fragment or user-info, like https://go.example.com; got {short_base_url!r}"
-                )
-            short_base_url = short_base_url.rstrip("/")
-
-        raw_retention: Any = node.try_get_context("retentionDays")
-        retention_days = DEFAULT_RETENTION_DAYS
-        if raw_retention is not None and raw_retention != "":
-            try:
-                retention_days = int(str(raw_retention))
-            except ValueError:
-                retention_days = 0
-            if not 1 <= retention_days <= 3650:
-                raise SettingsError(
-                    "context 'retentionDays' must be a whole number of days from 1 to 3650; "
-                    f"got {raw_retention!r}"
-                )
+        short_base_url = _base_url(
+            node, "shortBaseUrl", schemes=("http", "https"), example="https://go.example.com"
+        )
+        retention_days = _whole_number(node, "retentionDays", 1, 3650, "days")
 
         domain_name = _text(node, "customDomain")
         certificate_arn = _text(node, "certificateArn")
@@ -108,11 +156,24 @@ class DeploymentSettings:
                 f"context 'alarmTopicArn' must be an SNS topic ARN; got {alarm_topic_arn!r}"
             )
 
+        max_requests = _whole_number(node, "xMaxRequestsPerRun", 1, 1000, "requests")
+        # The tokens travel in headers: the networks' APIs are reached over HTTPS only.
+        x_api_base_url = _base_url(node, "xApiBaseUrl", schemes=("https",), example=DEFAULT_X_API)
+        bluesky_api_base_url = _base_url(
+            node, "blueskyApiBaseUrl", schemes=("https",), example=DEFAULT_BLUESKY_API
+        )
+
         return cls(
             short_base_url=short_base_url,
-            retention_days=retention_days,
+            retention_days=DEFAULT_RETENTION_DAYS if retention_days is None else retention_days,
             custom_domain=custom_domain,
             alarm_topic_arn=alarm_topic_arn,
+            poll_minutes=_whole_number(node, "pollMinutes", 1, 1440, "minutes"),
+            x_api_base_url=x_api_base_url or DEFAULT_X_API,
+            bluesky_api_base_url=bluesky_api_base_url or DEFAULT_BLUESKY_API,
+            x_max_requests_per_run=DEFAULT_MAX_REQUESTS if max_requests is None else max_requests,
+            x_bearer_token_secret_arn=_secret_arn(node, "xBearerTokenSecretArn"),
+            bluesky_secret_arn=_secret_arn(node, "blueskySecretArn"),
         )
 
 
@@ -133,6 +194,12 @@ class JobtrailStack(Stack):
             self, "Api", log_retention=LOG_RETENTION, custom_domain=settings.custom_domain
         )
         self.short_base_url = self._short_base_url()
+        self.source_secrets = SourceSecrets(
+            self,
+            "SourceSecrets",
+            x_bearer_token_arn=settings.x_bearer_token_secret_arn,
+            bluesky_login_arn=settings.bluesky_secret_arn,
+        )
         self.functions = Functions(
             self,
             "Functions",
@@ -142,8 +209,11 @@ class JobtrailStack(Stack):
                 "SHORT_BASE_URL": self.short_base_url,
                 "CLICK_RETENTION_DAYS": str(settings.retention_days),
             },
+            function_environment={POLLER: self._poller_environment()},
             log_retention=LOG_RETENTION,
         )
+        # Only the poller reads the networks' credentials.
+        self.source_secrets.grant_read(self.functions.roles[POLLER])
         self.api.add_routes(self.functions.by_name)
         self.monitoring = Monitoring(self, "Monitoring", alarm_topic_arn=settings.alarm_topic_arn)
         self.monitoring.alarm_on_metric(
@@ -166,10 +236,39 @@ class JobtrailStack(Stack):
             functions=self.functions.by_name,
             monitoring=self.monitoring,
         )
+        poller_schedule = (
+            POLLER_SCHEDULE
+            if settings.poll_minutes is None
+            else every_minutes(POLLER_SCHEDULE, settings.poll_minutes)
+        )
         self.schedules = Schedules(
-            self, "Schedules", functions=self.functions.by_name, monitoring=self.monitoring
+            self,
+            "Schedules",
+            functions=self.functions.by_name,
+            monitoring=self.monitoring,
+            overrides={POLLER: poller_schedule},
+            failing_runs_to_alarm={POLLER: POLLER_FAILING_RUNS_TO_ALARM},
+        )
+        # A 429 is expected now and then (the run stops, the next one after the reset goes
+        # on); rate-limited in every hour for three hours means the polling or the request
+        # budget asks more than the X plan allows.
+        self.monitoring.alarm_on_metric(
+            "rate_limited_runs",
+            meaning="The share poller was rate-limited by X or Bluesky in each of "
+            f"{POLLER_FAILING_RUNS_TO_ALARM} periods in a row: poll less often (pollMinutes) "
+            "or spend fewer requests per run (xMaxRequestsPerRun), or raise the API plan.",
+            period=Duration.seconds(max(poller_schedule.seconds, 3600)),
+            periods_in_a_row=POLLER_FAILING_RUNS_TO_ALARM,
         )
         self._outputs()
+
+    def _poller_environment(self) -> dict[str, str]:
+        return {
+            **self.source_secrets.environment(),
+            "X_API_BASE_URL": self.settings.x_api_base_url,
+            "BLUESKY_API_BASE_URL": self.settings.bluesky_api_base_url,
+            "X_MAX_REQUESTS_PER_RUN": str(self.settings.x_max_requests_per_run),
+        }
 
     def _short_base_url(self) -> str:
         if self.settings.short_base_url is not None:

@@ -51,7 +51,10 @@ class Functions(Construct):
 
     Each role grants the function's ``table_actions`` on its tables and nothing else on
     DynamoDB; writing to its own log group; and X-Ray. Stream reads and the failure queue are
-    granted by the event source that needs them.
+    granted by the event source that needs them, a secret by whoever passes it.
+
+    ``environment`` reaches every function; ``function_environment`` adds settings only one
+    function reads (the poller's secrets and API base URLs), by function name.
     """
 
     def __init__(
@@ -63,8 +66,13 @@ class Functions(Construct):
         tables: Tables,
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
+        function_environment: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        function_environment = function_environment or {}
+        unknown = set(function_environment) - set(FUNCTIONS)
+        if unknown:
+            raise ValueError(f"environment for functions that do not exist: {sorted(unknown)}")
         self.by_name: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         shared_environment = {**powertools_environment(), **tables.environment(), **environment}
@@ -91,7 +99,10 @@ class Functions(Construct):
                 memory_size=function.memory_mb,
                 timeout=Duration.seconds(function.timeout_seconds),
                 role=role,
-                environment=shared_environment,
+                environment={
+                    **shared_environment,
+                    **function_environment.get(function.name, {}),
+                },
                 log_group=log_group,
                 logging_format=lambda_.LoggingFormat.JSON,
                 # The same level as Powertools', so Lambda's filter never hides its lines.

@@ -13,6 +13,8 @@ from constructs import Construct
 from infra.constructs.names import pascal
 from jobtrail.config import METRICS_NAMESPACE, SERVICE_NAME
 
+FIVE_MINUTES = Duration.minutes(5)
+
 
 class Monitoring(Construct):
     """Makes the stack's alarms; each notifies ``alarm_topic_arn`` when one is given."""
@@ -53,43 +55,69 @@ class Monitoring(Construct):
             )
         )
 
-    def alarm_on_errors(
-        self, function: lambda_.IFunction, *, name: str, meaning: str
+    def _any_count(
+        self,
+        construct_id: str,
+        metric: cloudwatch.Metric,
+        *,
+        meaning: str,
+        periods_in_a_row: int,
     ) -> cloudwatch.Alarm:
-        """Any failed invocation of a function no user is waiting on."""
+        """A sum above zero in each of ``periods_in_a_row`` consecutive periods. A period
+        without data (nothing ran) counts as fine and ends the row."""
         return self._add(
             cloudwatch.Alarm(
                 self,
-                f"{pascal(name)}ErrorsAlarm",
+                construct_id,
                 alarm_description=meaning,
-                metric=function.metric_errors(
-                    period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM
-                ),
+                metric=metric,
                 threshold=0,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
+                evaluation_periods=periods_in_a_row,
+                # Left out for a single period, where it is the same.
+                datapoints_to_alarm=periods_in_a_row if periods_in_a_row > 1 else None,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
         )
 
-    def alarm_on_metric(self, metric_name: str, *, meaning: str) -> cloudwatch.Alarm:
+    def alarm_on_errors(
+        self,
+        function: lambda_.IFunction,
+        *,
+        name: str,
+        meaning: str,
+        period: Duration = FIVE_MINUTES,
+        periods_in_a_row: int = 1,
+    ) -> cloudwatch.Alarm:
+        """Failed invocations of a function no user is waiting on: by default the first one;
+        with ``periods_in_a_row``, only failures in that many consecutive periods."""
+        return self._any_count(
+            f"{pascal(name)}ErrorsAlarm",
+            function.metric_errors(period=period, statistic=cloudwatch.Stats.SUM),
+            meaning=meaning,
+            periods_in_a_row=periods_in_a_row,
+        )
+
+    def alarm_on_metric(
+        self,
+        metric_name: str,
+        *,
+        meaning: str,
+        period: Duration = FIVE_MINUTES,
+        periods_in_a_row: int = 1,
+    ) -> cloudwatch.Alarm:
         """Any count of one of the functions' own metrics (Powertools EMF, namespace and
-        service ``jobtrail``) that should stay at zero."""
-        return self._add(
-            cloudwatch.Alarm(
-                self,
-                f"{pascal(metric_name)}Alarm",
-                alarm_description=meaning,
-                metric=cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=metric_name,
-                    dimensions_map={"service": SERVICE_NAME},
-                    period=Duration.minutes(5),
-                    statistic=cloudwatch.Stats.SUM,
-                ),
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        service ``jobtrail``) that should stay at zero; with ``periods_in_a_row``, only
+        counts in that many consecutive periods."""
+        return self._any_count(
+            f"{pascal(metric_name)}Alarm",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=metric_name,
+                dimensions_map={"service": SERVICE_NAME},
+                period=period,
+                statistic=cloudwatch.Stats.SUM,
+            ),
+            meaning=meaning,
+            periods_in_a_row=periods_in_a_row,
         )

@@ -27,6 +27,10 @@ CERTIFICATE_ARN = (
     "arn:aws:acm:eu-north-1:123456789012:certificate/0b5e1d1c-7f3a-4c55-9a57-1f0c6f1d2e3a"
 )
 TOPIC_ARN = "arn:aws:sns:eu-north-1:123456789012:jobtrail-alarms"
+X_TOKEN_SECRET_ARN = "arn:aws:secretsmanager:eu-north-1:123456789012:secret:acme/x-token-AbC123"
+BLUESKY_SECRET_ARN = (
+    "arn:aws:secretsmanager:eu-north-1:123456789012:secret:acme/bluesky-login-x9Y8z7"
+)
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -125,3 +129,31 @@ def dynamodb_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
             else:
                 raise AssertionError(f"DynamoDB actions on an unexpected resource: {resource!r}")
     return dict(grants)
+
+
+def secret_grants(synthesized: Synthesized) -> dict[str, dict[str, set[str]]]:
+    """Secrets Manager actions granted anywhere in the stack, per role (its logical id) and
+    resource (a secret's logical id, or the ARN as written)."""
+    grants: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    documents = [
+        ([{"Ref": role_id}], policy["PolicyDocument"])
+        for role_id, role in synthesized.of_type("AWS::IAM::Role").items()
+        for policy in role.get("Properties", {}).get("Policies", [])
+    ] + [
+        (policy["Properties"]["Roles"], policy["Properties"]["PolicyDocument"])
+        for policy in synthesized.of_type("AWS::IAM::Policy").values()
+    ]
+    for roles, document in documents:
+        for statement in document["Statement"]:
+            actions = {
+                action
+                for action in as_list(statement["Action"])
+                if action.startswith("secretsmanager:") or action in ("*", "secretsmanager:*")
+            }
+            if not actions:
+                continue
+            for role in roles:
+                for resource in as_list(statement["Resource"]):
+                    key = resource if isinstance(resource, str) else target_of(resource)
+                    grants[target_of(role)][key] |= actions
+    return {role: dict(resources) for role, resources in grants.items()}

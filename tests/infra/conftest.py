@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 import pytest
-from cdk_harness import CERTIFICATE_ARN, TOPIC_ARN, Synthesized, synthesize
+from cdk_harness import (
+    BLUESKY_SECRET_ARN,
+    CERTIFICATE_ARN,
+    TOPIC_ARN,
+    X_TOKEN_SECRET_ARN,
+    Synthesized,
+    synthesize,
+)
 
 
 @pytest.fixture(scope="session")
@@ -23,5 +30,11 @@ def on_custom_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             "certificateArn": CERTIFICATE_ARN,
             "retentionDays": "30",
             "alarmTopicArn": TOPIC_ARN,
+            "pollMinutes": "5",
+            "xApiBaseUrl": "https://x-proxy.acme.example/",
+            "blueskyApiBaseUrl": "https://pds.acme.example",
+            "xMaxRequestsPerRun": "20",
+            "xBearerTokenSecretArn": X_TOKEN_SECRET_ARN,
+            "blueskySecretArn": BLUESKY_SECRET_ARN,
         },
     )

@@ -7,9 +7,19 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
-from cdk_harness import CERTIFICATE_ARN, TOPIC_ARN, Synthesized, synthesize
+from cdk_harness import (
+    BLUESKY_SECRET_ARN,
+    CERTIFICATE_ARN,
+    TOPIC_ARN,
+    X_TOKEN_SECRET_ARN,
+    Synthesized,
+    function_ids,
+    secret_grants,
+    synthesize,
+    target_of,
+)
 
-from infra.stack import DeploymentSettings, SettingsError
+from infra.stack import POLLER, DeploymentSettings, SettingsError
 
 
 def _environments(synthesized: Synthesized) -> list[dict[str, Any]]:
@@ -80,6 +90,21 @@ def test_every_alarm_notifies_the_companys_topic(on_custom_domain: Synthesized) 
         ({"customDomain": "go acme", "certificateArn": CERTIFICATE_ARN}, "customDomain"),
         ({"customDomain": "go.acme.example", "certificateArn": "cert-1"}, "certificateArn"),
         ({"alarmTopicArn": "jobtrail-alarms"}, "alarmTopicArn"),
+        ({"pollMinutes": 0}, "pollMinutes"),
+        ({"pollMinutes": "1441"}, "pollMinutes"),
+        ({"pollMinutes": "often"}, "pollMinutes"),
+        ({"pollMinutes": "7.5"}, "pollMinutes"),
+        ({"xMaxRequestsPerRun": 0}, "xMaxRequestsPerRun"),
+        ({"xMaxRequestsPerRun": "1001"}, "xMaxRequestsPerRun"),
+        ({"xApiBaseUrl": "http://api.x.com"}, "xApiBaseUrl"),
+        ({"xApiBaseUrl": "api.x.com"}, "xApiBaseUrl"),
+        ({"blueskyApiBaseUrl": "https://bsky.social/?x=1"}, "blueskyApiBaseUrl"),
+        ({"xBearerTokenSecretArn": "Jobtrail/x-bearer-token"}, "xBearerTokenSecretArn"),
+        (
+            # A partial ARN: without the six characters Secrets Manager adds to the name.
+            {"blueskySecretArn": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:login"},
+            "blueskySecretArn",
+        ),
     ],
 )
 def test_a_setting_that_cannot_work_is_refused_with_its_name(
@@ -104,3 +129,67 @@ def test_unset_settings_take_their_defaults() -> None:
     # Then the defaults apply
     assert settings == DeploymentSettings()
     assert settings.retention_days == 400
+    assert settings.poll_minutes is None  # the route table's: every 15 minutes
+    assert settings.x_api_base_url == "https://api.x.com"
+    assert settings.bluesky_api_base_url == "https://bsky.social"
+    assert settings.x_max_requests_per_run == 50
+    assert settings.x_bearer_token_secret_arn is None
+    assert settings.bluesky_secret_arn is None
+
+
+def _poller_variables(synthesized: Synthesized) -> dict[str, Any]:
+    poller = synthesized.properties(function_ids(synthesized)[POLLER])
+    return dict(poller["Environment"]["Variables"])
+
+
+def test_the_poller_polls_as_often_as_the_company_chose(on_custom_domain: Synthesized) -> None:
+    # Given pollMinutes=5
+    poller = function_ids(on_custom_domain)[POLLER]
+
+    # When the poller's rule and its failure alarm are read
+    [rule] = [
+        rule["Properties"]
+        for rule in on_custom_domain.of_type("AWS::Events::Rule").values()
+        if any(target_of(target["Arn"]) == poller for target in rule["Properties"]["Targets"])
+    ]
+    [alarm] = [
+        alarm["Properties"]
+        for alarm in on_custom_domain.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "Errors"
+        and alarm["Properties"]["Dimensions"][0]["Value"] == {"Ref": poller}
+    ]
+
+    # Then EventBridge runs it every 5 minutes, and the alarm counts one run per period
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    assert alarm["Period"] == 300
+
+
+def test_the_poller_asks_the_apis_the_company_chose(on_custom_domain: Synthesized) -> None:
+    # Given other API base URLs (a trailing slash is forgiven) and a request budget
+    # When the poller's settings are read
+    variables = _poller_variables(on_custom_domain)
+
+    # Then it asks those, within that budget
+    assert variables["X_API_BASE_URL"] == "https://x-proxy.acme.example"
+    assert variables["BLUESKY_API_BASE_URL"] == "https://pds.acme.example"
+    assert variables["X_MAX_REQUESTS_PER_RUN"] == "20"
+
+
+def test_existing_secrets_are_used_instead_of_new_ones(on_custom_domain: Synthesized) -> None:
+    # Given the complete ARNs of secrets the company already has
+    poller_role = target_of(
+        on_custom_domain.properties(function_ids(on_custom_domain)[POLLER])["Role"]
+    )
+
+    # When the stack is synthesized with them
+    variables = _poller_variables(on_custom_domain)
+
+    # Then no secret is made, the poller reads those, and only the poller may
+    assert not on_custom_domain.of_type("AWS::SecretsManager::Secret")
+    assert "XBearerTokenSecretName" not in on_custom_domain.outputs
+    assert variables["X_BEARER_TOKEN_SECRET"] == X_TOKEN_SECRET_ARN
+    assert variables["BLUESKY_SECRET"] == BLUESKY_SECRET_ARN
+    read = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+    assert secret_grants(on_custom_domain) == {
+        poller_role: {X_TOKEN_SECRET_ARN: read, BLUESKY_SECRET_ARN: read}
+    }

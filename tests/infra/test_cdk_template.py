@@ -18,6 +18,7 @@ from cdk_harness import (
 
 from infra.bundling import PLATFORMS, PYTHON_VERSION
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, SCHEDULES, STREAM_CONSUMERS
+from infra.stack import POLLER, POLLER_FAILING_RUNS_TO_ALARM
 from jobtrail.store.tables import TABLES
 
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
@@ -98,7 +99,7 @@ def test_every_function_is_traced_even_without_tracer_in_process(
 
 
 def test_every_function_gets_its_settings_from_the_environment(synthesized: Synthesized) -> None:
-    # Given what every function reads from its environment
+    # Given what every function reads from its environment, and what only the poller reads
     expected: dict[str, Any] = {
         "POWERTOOLS_SERVICE_NAME": "jobtrail",
         "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
@@ -107,13 +108,26 @@ def test_every_function_gets_its_settings_from_the_environment(synthesized: Synt
         "SHORT_BASE_URL": {"Fn::GetAtt": [Match.any_value(), "ApiEndpoint"]},
         **{spec.env_var: {"Ref": spec.logical_id} for spec in TABLES},
     }
+    poller_only = {
+        "X_API_BASE_URL": "https://api.x.com",
+        "BLUESKY_API_BASE_URL": "https://bsky.social",
+        "X_MAX_REQUESTS_PER_RUN": "50",
+        "X_BEARER_TOKEN_SECRET": {"Ref": Match.string_like_regexp("XBearerToken")},
+        "BLUESKY_SECRET": {"Ref": Match.string_like_regexp("BlueskyLogin")},
+    }
 
     # When the stack is synthesized with no context set
-    # Then each function finds the tables, the API's own URL as short base and 400 days
-    synthesized.template.all_resources_properties(
-        "AWS::Lambda::Function",
-        {"Environment": {"Variables": Match.object_equals(expected)}},
-    )
+    # Then each function finds the tables, the API's own URL as short base and 400 days, and
+    # only the poller finds the networks' base URLs, its request budget and its secrets
+    for name in FUNCTIONS:
+        variables = {**expected, **(poller_only if name == POLLER else {})}
+        synthesized.template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "Handler": FUNCTIONS[name].handler,
+                "Environment": {"Variables": Match.object_equals(variables)},
+            },
+        )
 
 
 @pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_id)
@@ -392,12 +406,22 @@ def test_a_scheduled_function_runs_on_its_schedule_and_alarms_when_it_fails(
         == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
     ]
 
-    # Then EventBridge invokes it on that schedule (and may), and any error raises an alarm
+    # Then EventBridge invokes it on that schedule (and may), and errors raise an alarm: the
+    # first one, or for the poller, whose next run retries a failed one, errors in each of
+    # its last runs' periods
     assert [rule["ScheduleExpression"] for rule in rules.values()] == [schedule.expression]
     assert [target_of(p["SourceArn"]) for p in permissions] == list(rules)
     assert len(error_alarms) == 1
     assert error_alarms[0]["Namespace"] == "AWS/Lambda"
+    assert error_alarms[0]["Statistic"] == "Sum"
     assert error_alarms[0]["Threshold"] == 0
+    assert error_alarms[0]["ComparisonOperator"] == "GreaterThanThreshold"
+    if schedule.function == POLLER:
+        assert error_alarms[0]["Period"] == schedule.seconds
+        assert error_alarms[0]["EvaluationPeriods"] == POLLER_FAILING_RUNS_TO_ALARM
+        assert error_alarms[0]["DatapointsToAlarm"] == POLLER_FAILING_RUNS_TO_ALARM
+    else:
+        assert error_alarms[0]["EvaluationPeriods"] == 1
 
 
 def test_the_stack_tells_where_the_api_and_the_tables_are(synthesized: Synthesized) -> None:

@@ -17,6 +17,13 @@ from jobtrail.sources.base import ShareSource
 DEFAULT_X_API = "https://api.x.com"
 DEFAULT_BLUESKY_API = "https://bsky.social"
 DEFAULT_MAX_REQUESTS = 50
+# What the stack puts in a secret until the company sets it: that network is then skipped.
+PLACEHOLDER = "REPLACE_ME"
+
+
+def _given(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if value and value != PLACEHOLDER else None
 
 
 @dataclass(frozen=True)
@@ -41,16 +48,19 @@ def _secret(name: str) -> str:
 
 def _x_token() -> str | None:
     if os.environ.get("X_BEARER_TOKEN_SECRET"):
-        return _secret(os.environ["X_BEARER_TOKEN_SECRET"])
-    return os.environ.get("X_BEARER_TOKEN") or None
+        return _given(_secret(os.environ["X_BEARER_TOKEN_SECRET"]))
+    return _given(os.environ.get("X_BEARER_TOKEN"))
 
 
 def _bluesky_login() -> tuple[str, str] | None:
     if os.environ.get("BLUESKY_SECRET"):
         # A JSON secret: {"handle": "...", "app_password": "..."}
-        login = json.loads(_secret(os.environ["BLUESKY_SECRET"]))
-        return str(login["handle"]), str(login["app_password"])
-    handle, password = os.environ.get("BLUESKY_HANDLE"), os.environ.get("BLUESKY_APP_PASSWORD")
+        raw = _given(_secret(os.environ["BLUESKY_SECRET"]))
+        login = json.loads(raw) if raw else {}
+        handle, password = _given(login.get("handle")), _given(login.get("app_password"))
+    else:
+        handle = _given(os.environ.get("BLUESKY_HANDLE"))
+        password = _given(os.environ.get("BLUESKY_APP_PASSWORD"))
     return (handle, password) if handle and password else None
 
 
