@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from jobtrail.domain.clicks import LinkTarget
-from jobtrail.domain.shares import Share, share_from_post, slug_of
+from jobtrail.domain.shares import Share, ShareOrigin, share_from_post, slug_of
 from jobtrail.domain.times import iso
 from jobtrail.sources.base import (
     BudgetExhausted,
@@ -38,7 +38,7 @@ REFRESH_CHUNK = 100
 class ShareStore(Protocol):
     def save_share(self, share: Share, *, now: datetime) -> bool: ...
     def tracked(self, platform: str) -> list[tuple[str, int, int]]: ...
-    def tracked_post(self, platform: str, post_id: str) -> Any: ...
+    def tracked_post(self, platform: str, post_id: str) -> ShareOrigin | None: ...
     def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
     def poll_state(self, platform: str) -> Any: ...
     def take_lease(self, platform: str, owner: str, *, now: datetime, seconds: int) -> bool: ...
@@ -122,15 +122,8 @@ class _Run:
             self._links[slug] = self.find_link(slug)
         return self._links[slug]
 
-    def _store(self, post: Post, link: LinkTarget) -> None:
-        share = share_from_post(
-            post,
-            slug=link.slug,
-            job_id=link.job_id,
-            workspace_id=link.workspace_id,
-            channel=link.channel,
-            seen_at=iso(self.now),
-        )
+    def _store(self, post: Post, origin: ShareOrigin) -> None:
+        share = share_from_post(post, origin, seen_at=iso(self.now))
         if self.store.save_share(share, now=self.now):
             self.report.shares_new += 1
 
@@ -190,25 +183,18 @@ class _Run:
 
     def _follow(self, post: Post, seen_reposts: int, seen_quotes: int) -> None:
         assert post.post_id is not None
-        tracked = self.store.tracked_post(self.source.platform, post.post_id)
-        if tracked is None:
+        # Reposts and quotes spread the same link as the post they repost or quote.
+        origin = self.store.tracked_post(self.source.platform, post.post_id)
+        if origin is None:
             return
-        link = LinkTarget(
-            slug=tracked.slug,
-            workspace_id=tracked.workspace_id,
-            job_id=tracked.job_id,
-            channel=tracked.channel,
-            sharer=None,
-            target_url="",
-        )
         reposts = post.metrics.get("repost_count", 0)
         quotes = post.metrics.get("quote_count", 0)
         if reposts > seen_reposts:
             for repost in self.source.reposts_of(post, budget=self.budget):
-                self._store(repost, link)
+                self._store(repost, origin)
         if quotes > seen_quotes:
             for quote in self.source.quotes_of(post, budget=self.budget):
-                self._store(quote, link)
+                self._store(quote, origin)
         if (reposts, quotes) != (seen_reposts, seen_quotes):
             self.store.note_counts(
                 self.source.platform, post.post_id, reposts=reposts, quotes=quotes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from jobtrail.sources.base import Post
@@ -58,9 +58,27 @@ def slug_of(url: str, short_host: str) -> str | None:
     return segments[0] if len(segments) == 1 else None
 
 
-def share_from_post(
-    post: Post, *, slug: str, job_id: str, workspace_id: str, channel: str, seen_at: str
-) -> Share:
+class ShareOrigin(Protocol):
+    """The link a share spread: the link its URL names, or the share it reposted or quoted
+    (a link, or a watched post, both carry these)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+
+
+def share_from_post(post: Post, origin: ShareOrigin, *, seen_at: str) -> Share:
+    slug, job_id, workspace_id, channel = (
+        origin.slug,
+        origin.job_id,
+        origin.workspace_id,
+        origin.channel,
+    )
     return Share(
         platform=post.platform,
         post_id=post.post_id,
