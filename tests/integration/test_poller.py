@@ -321,3 +321,20 @@ def test_bluesky_posts_reposts_and_quotes_become_shares(api: Client, job: dict[s
     assert shares["bob.bsky.social"]["kind"] == "quote"
     assert shares["carl.bsky.social"]["kind"] == "repost"
     assert {s["channel"] for s in shares.values()} == {"linkedin"}
+
+
+def test_a_post_is_watched_for_reposts_only_while_younger_than_a_week(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+) -> None:
+    # Given a post made six days ago
+    world = fake_x.world
+    made = datetime.now(UTC) - timedelta(days=6)
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"], at=made)
+    _run(source)
+    world.repost(post, world.user("bob"))
+    # When it is reposted two days later, past its week
+    report = _run(source, now=made + timedelta(days=8))
+    # Then the poller no longer looks it up: nothing asked, the post alone is a share
+    assert report.status == "ok"
+    assert fake_x.requests_to("retweeted_by") == []
+    assert [s["kind"] for s in _shares(api, job)] == ["post"]

@@ -35,10 +35,24 @@ SEARCH_WINDOW = timedelta(days=7)
 REFRESH_CHUNK = 100
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A post the poller watches for reposts and quotes, with the counts it last acted on
+    and the link it spread (which its reposts and quotes spread too)."""
+
+    post_id: str
+    repost_count: int
+    quote_count: int
+    created_at: str | None
+    slug: str
+    job_id: str
+    workspace_id: str
+    channel: str
+
+
 class ShareStore(Protocol):
     def save_share(self, share: Share, *, now: datetime) -> bool: ...
-    def tracked(self, platform: str) -> list[tuple[str, int, int]]: ...
-    def tracked_post(self, platform: str, post_id: str) -> ShareOrigin | None: ...
+    def tracked(self, platform: str, *, now: datetime) -> list[Watched]: ...
     def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
     def poll_state(self, platform: str) -> Any: ...
     def take_lease(self, platform: str, owner: str, *, now: datetime, seconds: int) -> bool: ...
@@ -174,19 +188,19 @@ class _Run:
                 return newest
 
     def follow_spread(self) -> None:
-        """Reposts and quotes of the watched posts, asked for only where counts grew."""
-        watched = {post_id: (r, q) for post_id, r, q in self.store.tracked(self.source.platform)}
-        ids = sorted(watched)
+        """Reposts and quotes of the watched posts, asked for only where counts grew; the
+        newest first, as they are the likeliest to spread if the budget runs out."""
+        watched = {w.post_id: w for w in self.store.tracked(self.source.platform, now=self.now)}
+        ids = sorted(watched, key=lambda i: watched[i].created_at or "", reverse=True)
         for start in range(0, len(ids), REFRESH_CHUNK):
             for post in self.source.refresh(ids[start : start + REFRESH_CHUNK], budget=self.budget):
-                self._follow(post, *watched.get(post.post_id or "", (0, 0)))
+                if post.post_id in watched:
+                    self._follow(post, watched[post.post_id])
 
-    def _follow(self, post: Post, seen_reposts: int, seen_quotes: int) -> None:
+    def _follow(self, post: Post, origin: Watched) -> None:
         assert post.post_id is not None
         # Reposts and quotes spread the same link as the post they repost or quote.
-        origin = self.store.tracked_post(self.source.platform, post.post_id)
-        if origin is None:
-            return
+        seen_reposts, seen_quotes = origin.repost_count, origin.quote_count
         reposts = post.metrics.get("repost_count", 0)
         quotes = post.metrics.get("quote_count", 0)
         if reposts > seen_reposts:

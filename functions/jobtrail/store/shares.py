@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from jobtrail.domain.poller import Watched
 from jobtrail.domain.shares import Share
 from jobtrail.domain.times import iso
 from jobtrail.store.connection import connection
 from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
 
-# X reports on a post's reposts and quotes for 7 days; a day more covers late polls.
-TRACK_DAYS = 8
+# A post is watched for reposts and quotes while it is younger than this (X reports on
+# a post's public metrics, reposts and quotes for 7 days).
+TRACK_DAYS = 7
 STATE = "STATE"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -95,8 +96,14 @@ def _refresh(share: Share) -> None:
 
 
 def track(share: Share, *, now: datetime) -> None:
-    """Watch a post for reposts and quotes until the network stops reporting on it."""
+    """Watch a post for reposts and quotes while it is younger than ``TRACK_DAYS``."""
     assert share.post_id is not None
+    born = (
+        datetime.fromisoformat(share.created_at.replace("Z", "+00:00")) if share.created_at else now
+    )
+    until = born + timedelta(days=TRACK_DAYS)
+    if until <= now:
+        return
     try:
         TrackedPost(
             f"TRACK#{share.platform}",
@@ -106,27 +113,31 @@ def track(share: Share, *, now: datetime) -> None:
             workspace_id=share.workspace_id,
             channel=share.channel,
             created_at=share.created_at,
-            expires_at=now + timedelta(days=TRACK_DAYS),
+            expires_at=until,
         ).save(condition=TrackedPost.pk.does_not_exist())
     except PutError as error:
         if error.cause_response_code != _CONDITION_FAILED:
             raise
 
 
-def tracked(platform: str) -> Iterator[TrackedPost]:
-    """The posts a source watches (expired ones are gone by TTL; the filter covers TTL's
-    delay)."""
-    now = iso(datetime.now().astimezone())
-    for item in TrackedPost.query(f"TRACK#{platform}"):
-        if item.expires_at is None or iso(item.expires_at) > now:
-            yield item
-
-
-def tracked_post(platform: str, post_id: str) -> TrackedPost | None:
-    try:
-        return TrackedPost.get(f"TRACK#{platform}", post_id, consistent_read=True)
-    except TrackedPost.DoesNotExist:
-        return None
+def tracked(platform: str, *, now: datetime) -> list[Watched]:
+    """The posts a source watches: one query. Posts past their week are deleted by TTL;
+    the filter covers TTL's delay."""
+    return [
+        Watched(
+            post_id=item.sk,
+            repost_count=int(item.repost_count or 0),
+            quote_count=int(item.quote_count or 0),
+            created_at=item.created_at,
+            slug=item.slug,
+            job_id=item.job_id,
+            workspace_id=item.workspace_id,
+            channel=item.channel,
+        )
+        for item in TrackedPost.query(
+            f"TRACK#{platform}", filter_condition=TrackedPost.expires_at > now
+        )
+    ]
 
 
 def note_counts(platform: str, post_id: str, *, reposts: int, quotes: int) -> None:
@@ -193,16 +204,10 @@ class DynamoShareStore:
     """``jobtrail.domain.poller.ShareStore`` on DynamoDB."""
 
     save_share = staticmethod(save_share)
-    tracked_post = staticmethod(tracked_post)
+    tracked = staticmethod(tracked)
     note_counts = staticmethod(note_counts)
     poll_state = staticmethod(poll_state)
     take_lease = staticmethod(take_lease)
     release_lease = staticmethod(release_lease)
     advance_since_id = staticmethod(advance_since_id)
     rate_limited_until = staticmethod(rate_limited_until)
-
-    @staticmethod
-    def tracked(platform: str) -> list[tuple[str, int, int]]:
-        return [
-            (t.sk, int(t.repost_count or 0), int(t.quote_count or 0)) for t in tracked(platform)
-        ]
