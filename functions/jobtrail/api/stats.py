@@ -36,7 +36,6 @@ def job_stats(
             job.id,
             days,
             counters.job_day_counters(job.id, days.first.isoformat(), days.last.isoformat()),
-            counters.job_previews(job.id),
             {link.slug: (link.channel, link.sharer) for link in job.links},
         ),
         # Shares are all of the job's, whatever the days: a share is not a daily count.

@@ -47,11 +47,20 @@ class CountedClick:
         return robots.classify(self.method, self.user_agent, self.referrer_host)
 
 
-# A counter is named by what it counts: ("job", job, day, dimension, value),
-# ("preview", job, slug, platform) or ("workspace", workspace, "channel", channel).
+# A counter item is named by what it counts: ("job", job, day) holds every dimension of a
+# job's day as attributes ``<dimension>|<value>|<metric>`` (so a day's stats are one item,
+# however many clicks), ("preview", job, day, slug, platform) a link's preview fetches, and
+# ("workspace", workspace, "channel", channel, day) a channel's day across the jobs.
 CounterKey = tuple[str, ...]
 # A visitor marker: ("job", job, day, visitor) or ("channel", job, day, channel, visitor).
 MarkerKey = tuple[str, ...]
+# A counter the first sight of a visitor credits: its item and attribute.
+Credit = tuple[CounterKey, str]
+
+
+def metric(dimension: str, value: str, name: str) -> str:
+    """The attribute of a job's day item that counts ``name`` for one dimension value."""
+    return f"{dimension}|{value}|{name}"
 
 
 @dataclass
@@ -63,12 +72,12 @@ class Contribution:
 
 @dataclass
 class BatchPlan:
-    """Everything a batch of clicks adds, kept per counter with the sequence number of
+    """Everything a batch of clicks adds, kept per counter item with the sequence number of
     each click, so a partly applied batch can be finished without counting twice."""
 
     counters: dict[CounterKey, list[Contribution]] = field(default_factory=dict)
     # marker -> (sequence of its first click in the batch, counters it credits)
-    markers: dict[MarkerKey, tuple[str, tuple[CounterKey, ...]]] = field(default_factory=dict)
+    markers: dict[MarkerKey, tuple[str, tuple[Credit, ...]]] = field(default_factory=dict)
     clicks: int = 0
 
     def add(self, key: CounterKey, contribution: Contribution) -> None:
@@ -78,49 +87,61 @@ class BatchPlan:
         self.clicks += 1
         bot_class = click.bot_class
         human = bot_class == robots.HUMAN
-        hit = {"human": 1} if human else {"bots": 1}
-        day = ("job", click.job_id, click.day)
-        for dimension, value in (
+        hit = "human" if human else "bots"
+        job_day = ("job", click.job_id, click.day)
+        dimensions = [
             ("all", ""),
             ("channel", click.channel),
             ("link", click.slug),
             ("sharer", click.sharer or NONE),
-        ):
-            self.add((*day, dimension, value), Contribution(click.sequence, dict(hit)))
+        ]
         if human:
-            for dimension, value in (
+            dimensions += [
                 ("referrer", click.referrer_host or NONE),
                 ("country", click.country or NONE),
                 ("device", click.device),
-            ):
-                self.add((*day, dimension, value), Contribution(click.sequence, {"human": 1}))
-            workspace_channel = ("workspace", click.workspace_id, "channel", click.channel)
+            ]
+        else:
+            dimensions.append(("bot", bot_class))
+        increments = {metric(dimension, value, hit): 1 for dimension, value in dimensions}
+        self.add(job_day, Contribution(click.sequence, increments))
+        if human:
+            workspace_channel = (
+                "workspace",
+                click.workspace_id,
+                "channel",
+                click.channel,
+                click.day,
+            )
             self.add(workspace_channel, Contribution(click.sequence, {"human": 1}))
-            self._mark(("job", click.job_id, click.day, click.visitor), click, (*day, "all", ""))
+            unique = "unique_visitors"
+            self._mark(
+                ("job", click.job_id, click.day, click.visitor),
+                click,
+                (job_day, metric("all", "", unique)),
+            )
             self._mark(
                 ("channel", click.job_id, click.day, click.channel, click.visitor),
                 click,
-                (*day, "channel", click.channel),
-                workspace_channel,
+                (job_day, metric("channel", click.channel, unique)),
+                (workspace_channel, unique),
             )
-        else:
-            self.add((*day, "bot", bot_class), Contribution(click.sequence, {"bots": 1}))
         if bot_class.startswith(robots.PREVIEW_PREFIX):
             platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
             self.add(
-                ("preview", click.job_id, click.slug, platform),
+                ("preview", click.job_id, click.day, click.slug, platform),
                 Contribution(click.sequence, {"hits": 1}, first_seen=click.at),
             )
 
-    def _mark(self, marker: MarkerKey, click: CountedClick, *credits: CounterKey) -> None:
+    def _mark(self, marker: MarkerKey, click: CountedClick, *credits: Credit) -> None:
         if marker not in self.markers:
             self.markers[marker] = (click.sequence, credits)
 
     def credit_new_visitor(self, marker: MarkerKey) -> None:
         """The marker was new: its visitor is unique for the counters it credits."""
         sequence, credits = self.markers[marker]
-        for key in credits:
-            self.add(key, Contribution(sequence, {"unique_visitors": 1}))
+        for key, name in credits:
+            self.add(key, Contribution(sequence, {name: 1}))
 
 
 def padded_sequence(sequence_number: str) -> str:

@@ -46,19 +46,18 @@ def day_range(first: str | None, last: str | None, *, today: date) -> DayRange:
     return DayRange(first_day, last_day)
 
 
-def _add(
-    totals: dict[str, dict[str, int]], key: str, counts: Mapping[str, Any], *names: str
-) -> None:
-    entry = totals.setdefault(key, dict.fromkeys(names, 0))
-    for name in names:
-        entry[name] += int(counts.get(name) or 0)
-
-
 def _listed(
-    totals: dict[str, dict[str, int]], label: str, *, none_as_null: bool = True
+    totals: dict[str, dict[str, int]],
+    label: str,
+    names: tuple[str, ...],
+    *,
+    none_as_null: bool = True,
 ) -> list[dict[str, Any]]:
     rows = [
-        {label: (None if none_as_null and key == NONE else key), **counts}
+        {
+            label: (None if none_as_null and key == NONE else key),
+            **{name: counts.get(name, 0) for name in names},
+        }
         for key, counts in totals.items()
     ]
     return sorted(rows, key=lambda r: (-r.get("human", 0), -r.get("bots", 0), str(r[label])))
@@ -67,39 +66,41 @@ def _listed(
 def job_stats(
     job_id: str,
     days: DayRange,
-    day_rows: Iterable[Row],
-    preview_rows: Iterable[Row],
+    rows: Iterable[Row],
     links: Mapping[str, tuple[str, str | None]],
 ) -> dict[str, Any]:
-    """``GET /api/jobs/{job_id}/stats``. ``links`` maps each slug to (channel, sharer)."""
+    """``GET /api/jobs/{job_id}/stats`` from a job's day items (``D#<day>``: attributes
+    ``<dimension>|<value>|<metric>``) and its link previews (``D#<day>#P#<slug>#<platform>``).
+    ``links`` maps each slug to (channel, sharer)."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
     dims: dict[str, dict[str, dict[str, int]]] = {}
-    for sort_key, counts in day_rows:
-        _, day, dimension, value = sort_key.split("#", 3)
-        if dimension == "all":
-            if day in by_day:
-                _add(by_day, day, counts, "human", "bots", "unique_visitors")
+    previews: dict[str, dict[str, Any]] = {}
+    for sort_key, counts in rows:
+        parts = sort_key.split("#", 3)
+        day = parts[1]
+        if len(parts) > 2:  # a link's previews on that day
+            platform = sort_key.rsplit("#", 1)[1]
+            seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
+            seen["hits"] += int(counts.get("hits") or 0)
+            first = counts.get("first_seen")
+            if first and (seen["first_seen"] is None or first < seen["first_seen"]):
+                seen["first_seen"] = first
             continue
-        names = {
-            "channel": ("human", "bots", "unique_visitors"),
-            "link": ("human", "bots"),
-            "sharer": ("human", "bots"),
-            "bot": ("bots",),
-        }.get(dimension, ("human",))
-        _add(dims.setdefault(dimension, {}), value, counts, *names)
+        for name, amount in counts.items():
+            if name.count("|") != 2:
+                continue
+            dimension, value, metric = name.split("|")
+            if dimension == "all":
+                if day in by_day and metric in by_day[day]:
+                    by_day[day][metric] += int(amount or 0)
+                continue
+            entry = dims.setdefault(dimension, {}).setdefault(value, {})
+            entry[metric] = entry.get(metric, 0) + int(amount or 0)
     human = sum(d["human"] for d in by_day.values())
     bots = sum(d["bots"] for d in by_day.values())
-    previews: dict[str, dict[str, Any]] = {}
-    for sort_key, counts in preview_rows:
-        platform = sort_key.rsplit("#", 1)[1]
-        seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
-        seen["hits"] += int(counts.get("hits") or 0)
-        first = counts.get("first_seen")
-        if first and (seen["first_seen"] is None or first < seen["first_seen"]):
-            seen["first_seen"] = first
-    by_link = _listed(dims.get("link", {}), "slug", none_as_null=False)
+    by_link = _listed(dims.get("link", {}), "slug", ("human", "bots"), none_as_null=False)
     for row in by_link:
         row["channel"], row["sharer"] = links.get(row["slug"], (None, None))
     return {
@@ -113,13 +114,18 @@ def job_stats(
             "unique_visitors": sum(d["unique_visitors"] for d in by_day.values()),
         },
         "by_day": [{"date": day, **counts} for day, counts in by_day.items()],
-        "by_channel": _listed(dims.get("channel", {}), "channel", none_as_null=False),
+        "by_channel": _listed(
+            dims.get("channel", {}),
+            "channel",
+            ("human", "bots", "unique_visitors"),
+            none_as_null=False,
+        ),
         "by_link": by_link,
-        "by_sharer": _listed(dims.get("sharer", {}), "sharer"),
-        "by_referrer": _listed(dims.get("referrer", {}), "referrer"),
-        "by_country": _listed(dims.get("country", {}), "country"),
-        "by_device": _listed(dims.get("device", {}), "device", none_as_null=False),
-        "bots_by_class": {k: v["bots"] for k, v in sorted(dims.get("bot", {}).items())},
+        "by_sharer": _listed(dims.get("sharer", {}), "sharer", ("human", "bots")),
+        "by_referrer": _listed(dims.get("referrer", {}), "referrer", ("human",)),
+        "by_country": _listed(dims.get("country", {}), "country", ("human",)),
+        "by_device": _listed(dims.get("device", {}), "device", ("human",), none_as_null=False),
+        "bots_by_class": {k: v.get("bots", 0) for k, v in sorted(dims.get("bot", {}).items())},
         "previews": dict(sorted(previews.items())),
         # Conversions are counted by conversion tracking, still to come: until then these
         # are honest zeros in the shape API.md gives. (Shares are added by the API.)
@@ -130,18 +136,18 @@ def job_stats(
 
 
 def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
-    """``GET /api/stats/channels``: every channel the workspace's jobs use."""
-    items = []
+    """``GET /api/stats/channels``: every channel the workspace's jobs use, from its
+    ``channel#<channel>`` item (jobs, shares) and its days (``channel#<channel>#<day>``)."""
+    channels: dict[str, dict[str, int]] = {}
     for sort_key, counts in rows:
-        items.append(
-            {
-                "channel": sort_key.split("#", 1)[1],
-                "jobs": int(counts.get("jobs") or 0),
-                "human": int(counts.get("human") or 0),
-                "unique_visitors": int(counts.get("unique_visitors") or 0),
-                "shares": int(counts.get("shares") or 0),
-                "applications": 0,
-                "hires": 0,
-            }
+        channel = sort_key.split("#")[1]
+        totals = channels.setdefault(
+            channel, {"jobs": 0, "human": 0, "unique_visitors": 0, "shares": 0}
         )
+        for name in totals:
+            totals[name] += int(counts.get(name) or 0)
+    items = [
+        {"channel": channel, **totals, "applications": 0, "hires": 0}
+        for channel, totals in channels.items()
+    ]
     return sorted(items, key=lambda i: (-i["human"], -i["jobs"], i["channel"]))

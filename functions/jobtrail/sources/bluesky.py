@@ -47,7 +47,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
@@ -57,7 +57,6 @@ from jobtrail.sources.base import (
     Author,
     Kind,
     Post,
-    RateLimited,
     RequestBudget,
     SearchPage,
     ShareSource,
@@ -65,9 +64,20 @@ from jobtrail.sources.base import (
     SourceRejected,
     SourceUnavailable,
 )
+from jobtrail.sources.wire import (
+    USER_AGENT,
+    Json,
+    JsonReader,
+    RateLimitGate,
+    check_search_args,
+    http_base_url,
+    is_count,
+    json_object_or_empty,
+    optional_str,
+    pool,
+)
 
 PLATFORM = "bluesky"
-USER_AGENT = "jobtrail-share-poller/0.1"
 WEB_BASE = "https://bsky.app"
 
 CREATE_SESSION = "com.atproto.server.createSession"
@@ -109,7 +119,8 @@ METRIC_NAMES = {
 SESSION_BUCKET = "session"
 XRPC_BUCKET = "xrpc"
 
-Json = dict[str, Any]
+_read = JsonReader("Bluesky")
+
 Params = list[tuple[str, str]]
 
 
@@ -152,9 +163,7 @@ class BlueskySource:
         follower_counts: bool = True,
         followers_max_age: timedelta = DEFAULT_FOLLOWERS_MAX_AGE,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(f"Bluesky base URL must be an http(s) URL, got {base_url!r}")
+        base_url = http_base_url(base_url, "Bluesky")
         if not handle.strip():
             raise ValueError("Bluesky handle is empty")
         if not app_password.strip():
@@ -163,7 +172,7 @@ class BlueskySource:
             raise ValueError("max_lookup_pages must be at least 1")
         if lookback < timedelta(0):
             raise ValueError("lookback must not be negative")
-        self._base_url = base_url.rstrip("/")
+        self._base_url = base_url
         self._handle = handle.strip().removeprefix("@")
         self._password = app_password
         self._now = now
@@ -171,16 +180,18 @@ class BlueskySource:
         self._lookback = lookback
         self._follower_counts = follower_counts
         self._followers_max_age = followers_max_age
-        self._http = urllib3.PoolManager(
-            num_pools=1,
-            maxsize=1,
-            retries=False,
-            timeout=urllib3.Timeout(connect=timeout, read=timeout),
-        )
+        self._http = pool(timeout)
         self._session: _Session | None = None
         self._followers: dict[str, int | None] = {}  # did -> followersCount
         self._followers_seen: dict[str, datetime] = {}  # did -> when it was looked up
-        self._blocked_until: dict[str, datetime] = {}
+        # Two buckets: the session calls and everything else (see the module docstring).
+        self._rate_limits = RateLimitGate(
+            "Bluesky",
+            now=now,
+            default_wait=DEFAULT_RATE_LIMIT_WAIT,
+            reset_header="ratelimit-reset",
+            remaining_header="ratelimit-remaining",
+        )
 
     def __repr__(self) -> str:
         return f"BlueskySource(base_url={self._base_url!r}, handle={self._handle!r})"
@@ -209,12 +220,9 @@ class BlueskySource:
         (noise included: the search saw it), the watermark for the next poll; ``None`` when
         there is none, and then the poller keeps the watermark it has.
         """
-        if not short_host or any(c in short_host for c in ' "/\t\n:'):
-            raise ValueError(f"not a bare host name: {short_host!r}")
-        if since_id is not None and start_time is not None:
-            raise ValueError("Bluesky search takes since_id or start_time, not both")
-        if start_time is not None and start_time.tzinfo is None:
-            raise ValueError("start_time must carry a time zone")
+        check_search_args(
+            short_host, since_id, start_time, taker="Bluesky search", refused_chars=' "/\t\n:'
+        )
         watermark: datetime | None = None
         after: datetime | None = None  # keep only posts sorted strictly after this
         params: Params = [
@@ -238,7 +246,7 @@ class BlueskySource:
         newest: datetime | None = None
         for view in views:
             # The AppView's own fields must be there in every view, noise or not.
-            _rkey(_str(view, "uri"))
+            _rkey(_read.string(view, "uri"))
             _author_did(view)
             sort_at = _sort_time(view)
             if after is not None and sort_at <= after:
@@ -254,7 +262,7 @@ class BlueskySource:
         return SearchPage(
             posts=[self._post(view) for view in kept],
             newest_id=iso(newest) if newest is not None else None,
-            next_token=_optional_str(body, "cursor") if views else None,
+            next_token=optional_str(body, "cursor") if views else None,
         )
 
     def reposts_of(self, post: Post, *, budget: RequestBudget) -> Sequence[Post]:
@@ -263,7 +271,7 @@ class BlueskySource:
         profiles: list[Json] = []
         for body in self._pages(GET_REPOSTED_BY, uri, "repostedBy", budget):
             profiles.extend(_views(body, "repostedBy"))
-        self._learn_followers((_str(profile, "did") for profile in profiles), budget)
+        self._learn_followers((_read.string(profile, "did") for profile in profiles), budget)
         return [
             Post(
                 platform=PLATFORM,
@@ -309,8 +317,8 @@ class BlueskySource:
     # --- mapping Bluesky's JSON to posts -------------------------------------------------
 
     def _post(self, view: Json) -> Post:
-        uri = _str(view, "uri")
-        author = self._author(_object(view, "author"))
+        uri = _read.string(view, "uri")
+        author = self._author(_read.object(view, "author"))
         record = view.get("record")
         record = record if isinstance(record, dict) else {}
         kind, parent = _kind(record)
@@ -329,14 +337,14 @@ class BlueskySource:
         )
 
     def _author(self, profile: Json) -> Author:
-        did = _str(profile, "did")
+        did = _read.string(profile, "did")
         name = profile.get("displayName")
         followers = profile.get("followersCount")
         return Author(
             id=did,
-            handle=_str(profile, "handle"),
+            handle=_read.string(profile, "handle"),
             name=name if isinstance(name, str) and name.strip() else None,
-            followers=followers if _is_count(followers) else self._followers.get(did),
+            followers=followers if is_count(followers) else self._followers.get(did),
         )
 
     def _learn_followers(self, dids: Iterable[str], budget: RequestBudget) -> None:
@@ -360,7 +368,7 @@ class BlueskySource:
             found: dict[str, int | None] = {}
             for profile in _views(body, "profiles"):
                 count = profile.get("followersCount")
-                found[_str(profile, "did")] = count if _is_count(count) else None
+                found[_read.string(profile, "did")] = count if is_count(count) else None
             # An account that is gone has no profile: ask no more about it this run.
             self._followers.update({did: found.get(did) for did in chunk})
             self._followers_seen.update(dict.fromkeys(chunk, now))
@@ -376,7 +384,7 @@ class BlueskySource:
                 params.append(("cursor", cursor))
             body = self._query(nsid, params, budget, required=key)
             yield body
-            cursor = _optional_str(body, "cursor")
+            cursor = optional_str(body, "cursor")
             if cursor is None or not body.get(key):
                 return
 
@@ -407,9 +415,9 @@ class BlueskySource:
     def _keep_session(self, nsid: str, answer: _Answer) -> _Session:
         body = self._ok(nsid, answer, "accessJwt")
         self._session = _Session(
-            access_jwt=_str(body, "accessJwt"),
-            refresh_jwt=_str(body, "refreshJwt"),
-            did=_str(body, "did"),
+            access_jwt=_read.string(body, "accessJwt"),
+            refresh_jwt=_read.string(body, "refreshJwt"),
+            did=_read.string(body, "did"),
         )
         return self._session
 
@@ -424,7 +432,7 @@ class BlueskySource:
     ) -> _Answer:
         bucket = SESSION_BUCKET if nsid in {CREATE_SESSION, REFRESH_SESSION} else XRPC_BUCKET
         # A known rate limit comes first: it costs no budget and says when to come back.
-        self._refuse_if_rate_limited(bucket, nsid)
+        self._rate_limits.refuse_if_limited(bucket, _short(nsid))
         budget.spend()
         url = f"{self._base_url}/xrpc/{nsid}"
         if params:
@@ -447,25 +455,10 @@ class BlueskySource:
                 f"Bluesky {_short(nsid)} request failed: {type(exc).__name__}"
             ) from None
         status = response.status
-        reset_at = _reset_time(response.headers.get("ratelimit-reset"))
-        if status == 429:
-            until = reset_at or self._now() + DEFAULT_RATE_LIMIT_WAIT
-            self._blocked_until[bucket] = until
-            raise RateLimited(until, f"Bluesky rate limit on {_short(nsid)} until {iso(until)}")
-        if response.headers.get("ratelimit-remaining", "").strip() == "0":
-            # This answer is good; the next request in this bucket would be a 429.
-            self._blocked_until[bucket] = reset_at or self._now() + DEFAULT_RATE_LIMIT_WAIT
+        self._rate_limits.note(bucket, _short(nsid), status, response.headers)
         if status >= 500:
             raise SourceUnavailable(f"Bluesky {_short(nsid)} answered {status}")
         return _Answer(status, response.data)
-
-    def _refuse_if_rate_limited(self, bucket: str, nsid: str) -> None:
-        until = self._blocked_until.get(bucket)
-        if until is None:
-            return
-        if self._now() < until:
-            raise RateLimited(until, f"Bluesky rate limit on {_short(nsid)} until {iso(until)}")
-        del self._blocked_until[bucket]
 
     def _ok(self, nsid: str, answer: _Answer, required: str) -> Json:
         if answer.status != 200:
@@ -486,7 +479,7 @@ class BlueskySource:
 
     def _raise_refusal(self, nsid: str, answer: _Answer) -> NoReturn:
         status = answer.status
-        error = _error_body(answer.data)
+        error = json_object_or_empty(answer.data)
         name = error.get("error") if isinstance(error.get("error"), str) else ""
         said = error.get("message") if isinstance(error.get("message"), str) else ""
         summary = ": ".join(word for word in (name, said) if word)
@@ -575,7 +568,7 @@ def _linked_urls(record: Json) -> tuple[str, ...]:
 
 def _metrics(view: Json) -> dict[str, int]:
     return {
-        ours: view[theirs] for theirs, ours in METRIC_NAMES.items() if _is_count(view.get(theirs))
+        ours: view[theirs] for theirs, ours in METRIC_NAMES.items() if is_count(view.get(theirs))
     }
 
 
@@ -649,55 +642,17 @@ def _views(body: Json, key: str) -> list[Json]:
 
 
 def _author_did(view: Json) -> str:
-    return _str(_object(view, "author"), "did")
-
-
-def _object(body: Json, key: str) -> Json:
-    value = body.get(key)
-    if not isinstance(value, dict):
-        raise SourceUnavailable(f"Bluesky answered without the {key!r} object")
-    return value
-
-
-def _str(body: Json, key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise SourceUnavailable(f"Bluesky answered without {key!r}")
-    return value
-
-
-def _optional_str(body: Json, key: str) -> str | None:
-    value = body.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _reset_time(header: str | None) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(header or ""), UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
+    return _read.string(_read.object(view, "author"), "did")
 
 
 def _short(nsid: str) -> str:
     return nsid.rsplit(".", 1)[-1]
 
 
-def _error_body(raw: bytes) -> Json:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _error_name(answer: _Answer) -> str | None:
     if answer.status == 200:
         return None
-    name = _error_body(answer.data).get("error")
+    name = json_object_or_empty(answer.data).get("error")
     return name if isinstance(name, str) else None
 
 

@@ -23,16 +23,15 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import urllib3
 
-from jobtrail.domain.times import iso, utc_now
+from jobtrail.domain.times import utc_now
 from jobtrail.sources.base import (
     Author,
     Kind,
     Post,
-    RateLimited,
     RequestBudget,
     SearchPage,
     ShareSource,
@@ -40,9 +39,20 @@ from jobtrail.sources.base import (
     SourceRejected,
     SourceUnavailable,
 )
+from jobtrail.sources.wire import (
+    USER_AGENT,
+    Json,
+    JsonReader,
+    RateLimitGate,
+    check_search_args,
+    http_base_url,
+    is_count,
+    json_object_or_empty,
+    optional_str,
+    pool,
+)
 
 PLATFORM = "x"
-USER_AGENT = "jobtrail-share-poller/0.1"
 
 SEARCH_PATH = "/2/tweets/search/recent"
 LOOKUP_PATH = "/2/tweets"
@@ -77,7 +87,7 @@ REFERENCE_KINDS: tuple[tuple[str, Kind], ...] = (
     ("replied_to", "reply"),
 )
 
-Json = dict[str, Any]
+_read = JsonReader("X")
 
 
 class XSource:
@@ -100,14 +110,12 @@ class XSource:
         now: Callable[[], datetime] = utc_now,
         max_lookup_pages: int = DEFAULT_MAX_LOOKUP_PAGES,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(f"X API base URL must be an http(s) URL, got {base_url!r}")
+        base_url = http_base_url(base_url, "X API")
         if not bearer_token.strip():
             raise ValueError("X bearer token is empty")
         if max_lookup_pages < 1:
             raise ValueError("max_lookup_pages must be at least 1")
-        self._base_url = base_url.rstrip("/")
+        self._base_url = base_url
         self._token = bearer_token
         self._headers = {
             "Authorization": f"Bearer {bearer_token}",
@@ -116,13 +124,15 @@ class XSource:
         }
         self._now = now
         self._max_lookup_pages = max_lookup_pages
-        self._http = urllib3.PoolManager(
-            num_pools=1,
-            maxsize=1,
-            retries=False,
-            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        self._http = pool(timeout)
+        # X counts each endpoint's limit apart: one bucket an endpoint.
+        self._rate_limits = RateLimitGate(
+            "X",
+            now=now,
+            default_wait=DEFAULT_RATE_LIMIT_WAIT,
+            reset_header="x-rate-limit-reset",
+            remaining_header="x-rate-limit-remaining",
         )
-        self._blocked_until: dict[str, datetime] = {}
 
     def __repr__(self) -> str:
         # The default repr is harmless today; this one stays harmless if fields change.
@@ -149,12 +159,7 @@ class XSource:
         ``next_token`` of one search. A ``start_time`` older than X's 7-day window is moved
         up to the window's start. Reposts and posts whose author X withholds are left out.
         """
-        if not short_host or any(c in short_host for c in ' "/\t\n'):
-            raise ValueError(f"not a bare host name: {short_host!r}")
-        if since_id is not None and start_time is not None:
-            raise ValueError("X takes since_id or start_time, not both")
-        if start_time is not None and start_time.tzinfo is None:
-            raise ValueError("start_time must carry a time zone")
+        check_search_args(short_host, since_id, start_time, taker="X", refused_chars=' "/\t\n')
         params = {
             "query": f'url:"{short_host}"',
             "max_results": str(PAGE_SIZE),
@@ -169,11 +174,11 @@ class XSource:
         if next_token is not None:
             params["next_token"] = next_token
         body = self._get("search", SEARCH_PATH, params, budget, since_id=since_id)
-        meta = _object(body, "meta")
+        meta = _read.object(body, "meta")
         return SearchPage(
             posts=_posts(body),
-            newest_id=_optional_str(meta, "newest_id"),
-            next_token=_optional_str(meta, "next_token"),
+            newest_id=optional_str(meta, "newest_id"),
+            next_token=optional_str(meta, "next_token"),
         )
 
     def reposts_of(self, post: Post, *, budget: RequestBudget) -> Sequence[Post]:
@@ -246,7 +251,7 @@ class XSource:
             body = self._get(endpoint, path, page_params, budget)
             yield body
             meta = body.get("meta")
-            token = _optional_str(meta, "next_token") if isinstance(meta, dict) else None
+            token = optional_str(meta, "next_token") if isinstance(meta, dict) else None
             if token is None:
                 return
 
@@ -260,7 +265,7 @@ class XSource:
         since_id: str | None = None,
     ) -> Json:
         # A known rate limit comes first: it costs no budget and says when to come back.
-        self._refuse_if_rate_limited(endpoint)
+        self._rate_limits.refuse_if_limited(endpoint, endpoint)
         budget.spend()
         url = f"{self._base_url}{path}?{urlencode(params, quote_via=quote)}"
         try:
@@ -272,27 +277,12 @@ class XSource:
             # URL carries no secret (the token travels in a header).
             raise SourceUnavailable(f"X {endpoint} request failed: {type(exc).__name__}") from exc
         status = response.status
-        reset_at = _reset_time(response.headers.get("x-rate-limit-reset"))
-        if status == 429:
-            until = reset_at or self._now() + DEFAULT_RATE_LIMIT_WAIT
-            self._blocked_until[endpoint] = until
-            raise RateLimited(until, f"X rate limit on {endpoint} until {iso(until)}")
-        if response.headers.get("x-rate-limit-remaining", "").strip() == "0":
-            # This answer is good; the next request to this endpoint would be a 429.
-            self._blocked_until[endpoint] = reset_at or self._now() + DEFAULT_RATE_LIMIT_WAIT
+        self._rate_limits.note(endpoint, endpoint, status, response.headers)
         if status >= 500:
             raise SourceUnavailable(f"X {endpoint} answered {status}")
         if status != 200:
             self._raise_refusal(endpoint, status, response.data, since_id=since_id)
         return self._json(endpoint, response.data)
-
-    def _refuse_if_rate_limited(self, endpoint: str) -> None:
-        until = self._blocked_until.get(endpoint)
-        if until is None:
-            return
-        if self._now() < until:
-            raise RateLimited(until, f"X rate limit on {endpoint} until {iso(until)}")
-        del self._blocked_until[endpoint]
 
     def _json(self, endpoint: str, raw: bytes) -> Json:
         try:
@@ -309,7 +299,7 @@ class XSource:
     def _raise_refusal(
         self, endpoint: str, status: int, raw: bytes, *, since_id: str | None
     ) -> NoReturn:
-        problem = _problem(raw)
+        problem = json_object_or_empty(raw)
         if status == 400 and since_id is not None and _refuses_since_id(problem):
             raise SinceIdTooOld(f"X refused since_id {since_id}: {_first_message(problem)}")
         title = problem.get("title")
@@ -344,8 +334,8 @@ def _posts(body: Json) -> list[Post]:
 def _post(tweet: object, users: Mapping[str, Author]) -> Post | None:
     if not isinstance(tweet, dict):
         raise SourceUnavailable("X answered with a post that is not an object")
-    post_id = _str(tweet, "id")
-    author = users.get(_str(tweet, "author_id"))
+    post_id = _read.string(tweet, "id")
+    author = users.get(_read.string(tweet, "author_id"))
     if author is None:
         # X withholds the author (suspended, protected) and says so in ``errors``; a share
         # nobody can be credited with is of no use to the poller.
@@ -370,7 +360,7 @@ def _kind(tweet: Json) -> tuple[Kind, str | None]:
     references: dict[str, str] = {}
     for reference in _array(tweet, "referenced_tweets"):
         if isinstance(reference, dict):
-            references.setdefault(_str(reference, "type"), _str(reference, "id"))
+            references.setdefault(_read.string(reference, "type"), _read.string(reference, "id"))
     # A post can quote one post and reply to another; what it spreads is what it quotes.
     for x_type, kind in REFERENCE_KINDS:
         if x_type in references:
@@ -388,10 +378,10 @@ def _author(user: object) -> Author:
     counts = user.get("public_metrics")
     followers = counts.get("followers_count") if isinstance(counts, dict) else None
     return Author(
-        id=_str(user, "id"),
-        handle=_str(user, "username"),
+        id=_read.string(user, "id"),
+        handle=_read.string(user, "username"),
         name=user.get("name") if isinstance(user.get("name"), str) else None,
-        followers=followers if _is_count(followers) else None,
+        followers=followers if is_count(followers) else None,
     )
 
 
@@ -417,7 +407,7 @@ def _metrics(tweet: Json) -> dict[str, int]:
     return {
         ours: counts[theirs]
         for theirs, ours in METRIC_NAMES.items()
-        if _is_count(counts.get(theirs))
+        if is_count(counts.get(theirs))
     }
 
 
@@ -429,34 +419,11 @@ def _includes(body: Json) -> Json:
     return includes if isinstance(includes, dict) else {}
 
 
-def _object(body: Json, key: str) -> Json:
-    value = body.get(key)
-    if not isinstance(value, dict):
-        raise SourceUnavailable(f"X answered without the {key!r} object")
-    return value
-
-
 def _array(body: Json, key: str) -> list[Any]:
     value = body.get(key, [])
     if not isinstance(value, list):
         raise SourceUnavailable(f"X answered with {key!r} that is not a list")
     return value
-
-
-def _str(body: Json, key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise SourceUnavailable(f"X answered without {key!r}")
-    return value
-
-
-def _optional_str(body: Json, key: str) -> str | None:
-    value = body.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _time(value: object) -> datetime | None:
@@ -475,13 +442,6 @@ def _x_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _reset_time(header: str | None) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(header or ""), UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
 def _own_id(post: Post) -> str:
     if post.platform != PLATFORM or post.post_id is None:
         raise ValueError("only an X post with its own id has reposts and quotes to look up")
@@ -489,14 +449,6 @@ def _own_id(post: Post) -> str:
 
 
 # --- X's error bodies --------------------------------------------------------------------
-
-
-def _problem(raw: bytes) -> Json:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _refuses_since_id(problem: Json) -> bool:

@@ -2,14 +2,19 @@
 
 Keys (next to those in ``models``):
 
-==========================  ===========================================  ===================
+==========================  ===========================================  =====================
 pk                          sk                                           item
-==========================  ===========================================  ===================
-``STAT#<job>``              ``D#<day>#<dimension>#<value>``              a job's day counter
-``STAT#<job>``              ``P#<slug>#<platform>``                      link previews
-``WSSTAT#<workspace>``      ``channel#<channel>``                        a workspace channel
+==========================  ===========================================  =====================
+``STAT#<job>``              ``D#<day>``                                  a job's day: every
+                                                                         dimension, as
+                                                                         ``<dim>|<value>|<n>``
+``STAT#<job>``              ``D#<day>#P#<slug>#<platform>``              a link's previews
+``WSSTAT#<workspace>``      ``channel#<channel>``                        jobs and shares
+``WSSTAT#<workspace>``      ``channel#<channel>#<day>``                  a channel's day
 ``VIS#<job>#<day>``         ``<visitor>`` or ``<channel>#<visitor>``     a visitor marker
-==========================  ===========================================  ===================
+==========================  ===========================================  =====================
+
+Every counter item is a day's, so the fences on it (below) are only that day's batches.
 
 Exactly once: a stream batch is retried from its first record (after a fault) or from its
 first failed record (after a partial failure), so every counter update also records, under
@@ -41,14 +46,14 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 def counter_key(key: CounterKey) -> tuple[str, str]:
     kind = key[0]
     if kind == "job":
-        _, job_id, day, dimension, value = key
-        return f"STAT#{job_id}", f"D#{day}#{dimension}#{value}"
+        _, job_id, day = key
+        return f"STAT#{job_id}", f"D#{day}"
     if kind == "preview":
-        _, job_id, slug, platform = key
-        return f"STAT#{job_id}", f"P#{slug}#{platform}"
+        _, job_id, day, slug, platform = key
+        return f"STAT#{job_id}", f"D#{day}#P#{slug}#{platform}"
     if kind == "workspace":
-        _, workspace_id, dimension, value = key
-        return f"WSSTAT#{workspace_id}", f"{dimension}#{value}"
+        _, workspace_id, dimension, value, day = key
+        return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
     raise ValueError(f"unknown counter {key!r}")
 
 
@@ -139,31 +144,33 @@ def _write(
 
 
 def _rows(pk: str, condition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    for item in CounterItem.query(pk, condition, consistent_read=False):
-        yield (
-            item.sk,
-            {
-                "human": int(item.human or 0),
-                "bots": int(item.bots or 0),
-                "unique_visitors": int(item.unique_visitors or 0),
-                "hits": int(item.hits or 0),
-                "jobs": int(item.jobs or 0),
-                "shares": int(item.shares or 0),
-                "first_seen": item.first_seen,
-            },
-        )
+    """Counter items with every attribute: a job's day item has attributes named at run
+    time (``<dimension>|<value>|<metric>``), which a model cannot declare, so the items are
+    read raw. Fences (``f_*``) are left out."""
+    table = CounterItem._get_connection()
+    last_key = None
+    while True:
+        page = table.query(pk, range_key_condition=condition, exclusive_start_key=last_key)
+        for item in page.get("Items", []):
+            yield (
+                item["sk"]["S"],
+                {
+                    name: (int(value["N"]) if "N" in value else value.get("S"))
+                    for name, value in item.items()
+                    if name not in ("pk", "sk") and not name.startswith("f_")
+                },
+            )
+        last_key = page.get("LastEvaluatedKey")
+        if not last_key:
+            return
 
 
 def job_day_counters(
     job_id: str, first_day: str, last_day: str
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A job's day counters from ``first_day`` to ``last_day``: one query, paged by
-    DynamoDB; its size depends on the days and the dimensions' values, not on clicks."""
+    """A job's days from ``first_day`` to ``last_day`` (with their link previews): one
+    query, its size set by the days and the dimensions' values, not by the clicks."""
     yield from _rows(f"STAT#{job_id}", CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"))
-
-
-def job_previews(job_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield from _rows(f"STAT#{job_id}", CounterItem.sk.startswith("P#"))
 
 
 def workspace_channels(workspace_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
