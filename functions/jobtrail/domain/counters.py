@@ -49,8 +49,8 @@ class CountedClick:
 
 # A counter item is named by what it counts: ("job", job, day) holds every dimension of a
 # job's day as attributes ``<dimension>|<value>|<metric>`` (so a day's stats are one item,
-# however many clicks), ("preview", job, day, slug, platform) a link's preview fetches, and
-# ("workspace", workspace, "channel", channel, day) a channel's day across the jobs.
+# however many clicks), link previews included; ("workspace", workspace, "channel",
+# channel, day) holds a channel's day across the workspace's jobs.
 CounterKey = tuple[str, ...]
 # A visitor marker: ("job", job, day, visitor) or ("channel", job, day, channel, visitor).
 MarkerKey = tuple[str, ...]
@@ -67,7 +67,8 @@ def metric(dimension: str, value: str, name: str) -> str:
 class Contribution:
     sequence: str
     increments: dict[str, int]
-    first_seen: str | None = None
+    # attribute -> time: kept only if the counter has none yet (a preview's first sight)
+    first_seen: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,7 +105,13 @@ class BatchPlan:
         else:
             dimensions.append(("bot", bot_class))
         increments = {metric(dimension, value, hit): 1 for dimension, value in dimensions}
-        self.add(job_day, Contribution(click.sequence, increments))
+        first_seen: dict[str, str] = {}
+        if bot_class.startswith(robots.PREVIEW_PREFIX):
+            # A preview fetch is a sign the link was just posted on that platform.
+            platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
+            increments[metric("preview", platform, "hits")] = 1
+            first_seen[metric("preview", f"{click.slug}@{platform}", "first_seen")] = click.at
+        self.add(job_day, Contribution(click.sequence, increments, first_seen))
         if human:
             workspace_channel = (
                 "workspace",
@@ -125,12 +132,6 @@ class BatchPlan:
                 click,
                 (job_day, metric("channel", click.channel, unique)),
                 (workspace_channel, unique),
-            )
-        if bot_class.startswith(robots.PREVIEW_PREFIX):
-            platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
-            self.add(
-                ("preview", click.job_id, click.day, click.slug, platform),
-                Contribution(click.sequence, {"hits": 1}, first_seen=click.at),
             )
 
     def _mark(self, marker: MarkerKey, click: CountedClick, *credits: Credit) -> None:

@@ -70,28 +70,27 @@ def job_stats(
     links: Mapping[str, tuple[str, str | None]],
 ) -> dict[str, Any]:
     """``GET /api/jobs/{job_id}/stats`` from a job's day items (``D#<day>``: attributes
-    ``<dimension>|<value>|<metric>``) and its link previews (``D#<day>#P#<slug>#<platform>``).
-    ``links`` maps each slug to (channel, sharer)."""
+    ``<dimension>|<value>|<metric>``; previews as ``preview|<platform>|hits`` and
+    ``preview|<slug>@<platform>|first_seen``). ``links`` maps each slug to (channel, sharer)."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
     dims: dict[str, dict[str, dict[str, int]]] = {}
     previews: dict[str, dict[str, Any]] = {}
     for sort_key, counts in rows:
-        parts = sort_key.split("#", 3)
-        day = parts[1]
-        if len(parts) > 2:  # a link's previews on that day
-            platform = sort_key.rsplit("#", 1)[1]
-            seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
-            seen["hits"] += int(counts.get("hits") or 0)
-            first = counts.get("first_seen")
-            if first and (seen["first_seen"] is None or first < seen["first_seen"]):
-                seen["first_seen"] = first
-            continue
+        day = sort_key.split("#", 1)[1]
         for name, amount in counts.items():
             if name.count("|") != 2:
                 continue
             dimension, value, metric = name.split("|")
+            if dimension == "preview":
+                platform = value.rsplit("@", 1)[-1]
+                seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
+                if metric == "hits":
+                    seen["hits"] += int(amount or 0)
+                elif seen["first_seen"] is None or str(amount) < seen["first_seen"]:
+                    seen["first_seen"] = str(amount)
+                continue
             if dimension == "all":
                 if day in by_day and metric in by_day[day]:
                     by_day[day][metric] += int(amount or 0)

@@ -8,7 +8,6 @@ pk                          sk                                           item
 ``STAT#<job>``              ``D#<day>``                                  a job's day: every
                                                                          dimension, as
                                                                          ``<dim>|<value>|<n>``
-``STAT#<job>``              ``D#<day>#P#<slug>#<platform>``              a link's previews
 ``WSSTAT#<workspace>``      ``channel#<channel>``                        jobs and shares
 ``WSSTAT#<workspace>``      ``channel#<channel>#<day>``                  a channel's day
 ``VIS#<job>#<day>``         ``<visitor>`` or ``<channel>#<visitor>``     a visitor marker
@@ -48,9 +47,6 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     if kind == "job":
         _, job_id, day = key
         return f"STAT#{job_id}", f"D#{day}"
-    if kind == "preview":
-        _, job_id, day, slug, platform = key
-        return f"STAT#{job_id}", f"D#{day}#P#{slug}#{platform}"
     if kind == "workspace":
         _, workspace_id, dimension, value, day = key
         return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
@@ -126,20 +122,20 @@ def _write(
     condition: Any,
 ) -> None:
     totals: dict[str, int] = {}
-    first_seen: str | None = None
+    first_seen: dict[str, str] = {}
     for contribution in contributions:
         for name, amount in contribution.increments.items():
             totals[name] = totals.get(name, 0) + amount
-        if contribution.first_seen and (first_seen is None or contribution.first_seen < first_seen):
-            first_seen = contribution.first_seen
+        for name, moment in contribution.first_seen.items():
+            first_seen[name] = min(moment, first_seen.get(name, moment))
     last = max(c.sequence for c in contributions)
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
     ]
     actions += [_fence(token).set(last) for token in dict.fromkeys(tokens)]
-    if first_seen is not None:
-        seen = CounterItem.first_seen
-        actions.append(seen.set(seen | first_seen))
+    for name, moment in first_seen.items():
+        seen = UnicodeAttribute(attr_name=name)
+        actions.append(seen.set(seen | moment))
     CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
 
 
@@ -168,8 +164,8 @@ def _rows(pk: str, condition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 def job_day_counters(
     job_id: str, first_day: str, last_day: str
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A job's days from ``first_day`` to ``last_day`` (with their link previews): one
-    query, its size set by the days and the dimensions' values, not by the clicks."""
+    """A job's days from ``first_day`` to ``last_day``: one query of at most one item a
+    day, whose size is set by the dimensions' values, not by the clicks."""
     yield from _rows(f"STAT#{job_id}", CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"))
 
 
