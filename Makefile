@@ -47,6 +47,8 @@ e2e: install
 
 bench: install
 	$(PY) -m bench.redirect
+	$(PY) -m bench.analytics
+	$(PY) -m bench.poller
 
 synth: install
 	npx --yes aws-cdk@2 synth
