@@ -338,3 +338,11 @@ def test_a_post_is_watched_for_reposts_only_while_younger_than_a_week(
     assert report.status == "ok"
     assert fake_x.requests_to("retweeted_by") == []
     assert [s["kind"] for s in _shares(api, job)] == ["post"]
+
+
+def test_a_forged_shares_cursor_is_400(api: Client, job: dict[str, Any]) -> None:
+    from jobtrail.store import cursors
+
+    reply = api.get(f"/api/jobs/{job['id']}/shares", query=f"cursor={cursors.encode('n:x')}")
+    assert reply.status == 400
+    assert reply.error_code == "invalid_cursor"

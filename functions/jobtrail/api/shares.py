@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from jobtrail.api.jobs import JobId, store
 from jobtrail.domain import jobs
+from jobtrail.domain.errors import DomainError
 from jobtrail.domain.shares import share_view, spread
 from jobtrail.store import cursors
 from jobtrail.store.shares import job_shares
@@ -32,13 +33,23 @@ def list_shares(
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> dict[str, Any]:
     shares = sorted(_shares(job_id), key=lambda s: (s.first_seen_at, s.key))
-    start = int(cursors.decode(cursor, prefix="n:")[2:]) if cursor else 0
+    start = _offset(cursor) if cursor else 0
     page = shares[start : start + limit]
     more = start + limit < len(shares)
     return {
         "items": [share_view(share) for share in page],
         "next_cursor": cursors.encode(f"n:{start + limit}") if more else None,
     }
+
+
+def _offset(cursor: str) -> int:
+    position = cursors.decode(cursor, prefix="n:")[2:]
+    if not position.isdigit():
+        raise DomainError(
+            "The cursor is not one this list gave out; start again without it.",
+            code="invalid_cursor",
+        )
+    return int(position)
 
 
 @router.get(

@@ -70,7 +70,6 @@ class RunReport:
     posts_found: int = 0
     shares_new: int = 0
     detail: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
