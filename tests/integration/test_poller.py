@@ -147,7 +147,11 @@ def test_reposts_are_asked_for_only_when_counts_grow(
     _run(source)
     _run(source)
     assert len(fake_x.requests_to("retweeted_by")) == 1
-    assert len(_shares(api, job)) == 2
+    shares = _shares(api, job)
+    assert len(shares) == 2
+    # And the post's share shows its latest metrics
+    original = next(s for s in shares if s["kind"] == "post")
+    assert original["metrics"]["repost_count"] == 1
 
 
 def test_a_repost_list_that_changes_between_runs_keeps_everyone_once(

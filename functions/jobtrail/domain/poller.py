@@ -209,6 +209,8 @@ class _Run:
             for quote in self.source.quotes_of(post, budget=self.budget):
                 self._store(quote, origin)
         if (reposts, quotes) != (seen_reposts, seen_quotes):
+            # The share keeps the post's latest metrics and its author's latest followers.
+            self._store(post, origin)
             self.store.note_counts(
                 self.source.platform, post.post_id, reposts=reposts, quotes=quotes
             )
