@@ -48,19 +48,9 @@ class LinkOut(BaseModel):
     created_at: str
 
 
-class JobOut(BaseModel):
-    id: str
-    title: str
-    url: str
-    tags: list[str]
-    channels: list[str]
-    ats_id: str | None
-    status: str
-    created_at: str
-    links: list[LinkOut]
-
-
 class JobSummary(BaseModel):
+    """A job as lists show it."""
+
     id: str
     title: str
     url: str
@@ -69,6 +59,12 @@ class JobSummary(BaseModel):
     ats_id: str | None
     status: str
     created_at: str
+
+
+class JobOut(JobSummary):
+    """A job with its links."""
+
+    links: list[LinkOut]
 
 
 class JobList(BaseModel):
