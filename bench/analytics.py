@@ -54,7 +54,14 @@ from moto import mock_aws
 # bench.redirect sets the benchmark environment (region, fake credentials, Powertools'
 # namespace and log level, no tracing) when it is imported; isort keeps this import above
 # infra and jobtrail, whose modules read those settings at import time.
-from bench.redirect import Budget, patched, powertools_output_discarded, say, table, verdict
+from bench.redirect import (
+    Budget,
+    patched,
+    powertools_output_discarded,
+    report_budgets,
+    say,
+    table,
+)
 from infra.local.context import LocalContext
 from infra.local.dispatch import Dispatcher
 from infra.local.dynamodb import create_tables
@@ -1171,21 +1178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         budgets += measure_replay(world, mixed, delivered)
         lap("3")
 
-    say("Budgets")
-    say(
-        table(
-            ["budget", "measured", "limit", ""],
-            [[b.name, b.measured, b.limit, verdict(b.ok)] for b in budgets],
-        )
-    )
-    failed = [b.name for b in budgets if not b.ok]
-    say()
-    say(
-        f"{len(budgets) - len(failed)}/{len(budgets)} budgets met"
-        + (f"; MISSED: {', '.join(failed)}" if failed else "")
-        + f" in {time.perf_counter() - started:.0f} s (sections {', '.join(took)})"
-    )
-    return 1 if failed else 0
+    return report_budgets(budgets, started=started, parts="sections", took=took)
 
 
 if __name__ == "__main__":

@@ -855,6 +855,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         budgets += measure_cold(plan, child_env)
         took.append(f"3: {time.perf_counter() - mark:.0f} s")
 
+    return report_budgets(budgets, started=started, parts="sections", took=took)
+
+
+def report_budgets(budgets: list[Budget], *, started: float, parts: str, took: list[str]) -> int:
+    """The closing table every benchmark prints; answers the exit code (1: a budget missed)."""
     say("Budgets")
     say(
         table(
@@ -867,7 +872,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(
         f"{len(budgets) - len(failed)}/{len(budgets)} budgets met"
         + (f"; MISSED: {', '.join(failed)}" if failed else "")
-        + f" in {time.perf_counter() - started:.0f} s (sections {', '.join(took)})"
+        + f" in {time.perf_counter() - started:.0f} s ({parts} {', '.join(took)})"
     )
     return 1 if failed else 0
 
