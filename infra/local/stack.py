@@ -22,6 +22,7 @@ LOCAL_WORKSPACE = "local"
 
 def _local_aws_environment() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server, per request
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in ..."
     """Fake credentials and a region for the SDK, and the settings moto needs."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "local",
