@@ -15,6 +15,7 @@ from pynamodb.exceptions import PutError, PynamoDBException
 
 from jobtrail.domain.clicks import Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
+from jobtrail.store.connection import condition_failed
 from jobtrail.store.keys import SLUG_SORT_KEY, slug_key
 from jobtrail.store.models import ClickItem, LinkItem, SaltItem
 
@@ -131,7 +132,7 @@ def replay_click(click: Click) -> bool:
     try:
         _item(click).save(condition=ClickItem.click_id.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise Unavailable(f"The click could not be written ({fault_of(error)}).") from error
     except FAULTS as error:
@@ -168,7 +169,7 @@ def create_salt(day: date) -> str:
     try:
         item.save(condition=SaltItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return str(SaltItem.get(_salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
     return str(item.salt)

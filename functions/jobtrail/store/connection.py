@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 
 # A redirect must not hang on a slow dependency: fail fast, let the caller retry.
@@ -41,3 +42,18 @@ def share(*models: type[Model]) -> None:
         if meta_table.table_name not in shared._tables:
             shared.add_meta_table(meta_table)
         table.connection = shared
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """True when a write was refused by its condition (the item is there, or not), as
+    opposed to a fault; the one place the store reads DynamoDB's code for it."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def failed_conditions(error: TransactWriteError) -> set[int]:
+    """The positions of a transaction's items whose condition failed."""
+    return {
+        index
+        for index, reason in enumerate(error.cancellation_reasons or ())
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    }

@@ -33,13 +33,13 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey
+from jobtrail.store.connection import condition_failed
 from jobtrail.store.models import CounterItem, VisitorMarker
 
 # A marker must outlive its day by as long as a click of that day can still arrive: a day
 # late from the stream (its max record age), or later from ``replay-clicks``, which is
 # exact for unique visitors within this many days after the click's day.
 MARKER_DAYS = 30
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def counter_key(key: CounterKey) -> tuple[str, str]:
@@ -85,7 +85,7 @@ def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
     try:
         item.save(condition=VisitorMarker.pk.does_not_exist() | (VisitorMarker.token == token))
     except PutError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
         return False
     return True
@@ -103,7 +103,7 @@ def _update(key: CounterKey, contributions: list[Contribution], tokens: Sequence
         _write(pk, sk, contributions, tokens, fence.does_not_exist() | (fence < first))
         return 1
     except UpdateError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
     # This batch ran before and got this far with this counter: add only what is past it.
     item = CounterItem._get_connection().get_item(pk, sk, consistent_read=True)["Item"]

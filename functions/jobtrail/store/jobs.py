@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
 from jobtrail.store import cursors
-from jobtrail.store.connection import connection
+from jobtrail.store.connection import connection, failed_conditions
 from jobtrail.store.keys import SLUG_SORT_KEY, slug_key, workspace_key
 from jobtrail.store.models import CounterItem, JobItem, LinkItem
 
@@ -82,15 +82,6 @@ def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
     )
 
 
-def _failed_conditions(error: TransactWriteError) -> set[int]:
-    """The positions of the transaction's items whose condition failed."""
-    return {
-        index
-        for index, reason in enumerate(error.cancellation_reasons or ())
-        if reason is not None and reason.code == "ConditionalCheckFailed"
-    }
-
-
 class DynamoJobStore:
     """``jobtrail.domain.jobs.JobStore`` on DynamoDB. Every write that claims a slug is a
     conditional put in one transaction with the rest, so two requests racing for a slug
@@ -124,7 +115,7 @@ class DynamoJobStore:
                     )
         except TransactWriteError as error:
             # Items are the job, then (slug, job-link) pairs: item 1 + 2i is link i's slug.
-            for index in sorted(_failed_conditions(error)):
+            for index in sorted(failed_conditions(error)):
                 if index % 2 == 1:
                     raise SlugTaken(job.links[index // 2].slug) from error
             raise
@@ -156,7 +147,7 @@ class DynamoJobStore:
                         actions=[CounterItem.jobs.add(1)],
                     )
         except TransactWriteError as error:
-            failed = _failed_conditions(error)
+            failed = failed_conditions(error)
             if 1 in failed:
                 raise SlugTaken(link.slug) from error
             if 0 in failed:

@@ -11,14 +11,13 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.poller import Watched
 from jobtrail.domain.shares import Share
 from jobtrail.domain.times import iso
-from jobtrail.store.connection import connection
+from jobtrail.store.connection import condition_failed, connection, failed_conditions
 from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
 # a post's public metrics, reposts and quotes for 7 days).
 TRACK_DAYS = 7
 STATE = "STATE"
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _share(item: ShareItem) -> Share:
@@ -75,8 +74,7 @@ def save_share(share: Share, *, now: datetime) -> bool:
                 actions=[CounterItem.shares.add(1)],
             )
     except TransactWriteError as error:
-        reasons = error.cancellation_reasons or ()
-        if not (reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"):
+        if 0 not in failed_conditions(error):
             raise
         _refresh(share)
         return False
@@ -116,7 +114,7 @@ def track(share: Share, *, now: datetime) -> None:
             expires_at=until,
         ).save(condition=TrackedPost.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
 
 
@@ -173,7 +171,7 @@ def take_lease(platform: str, owner: str, *, now: datetime, seconds: int) -> boo
             condition=PollState.lease_until.does_not_exist() | (PollState.lease_until < iso(now)),
         )
     except UpdateError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
+        if condition_failed(error):
             return False
         raise
     return True
@@ -186,7 +184,7 @@ def release_lease(platform: str, owner: str) -> None:
             condition=PollState.lease_owner == owner,
         )
     except UpdateError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
 
 
