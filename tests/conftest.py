@@ -20,3 +20,5 @@ for _name, _value in {
     os.environ[_name] = _value
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(_name, None)
+
+pytest_plugins = ["tests.fakes.fixtures"]

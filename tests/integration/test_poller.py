@@ -4,7 +4,6 @@ the stats after the poller ran, through faults and reruns."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,23 +15,10 @@ from jobtrail.sources.config import share_sources
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
 from jobtrail.store.shares import DynamoShareStore, poll_state
-from tests.fakes.x_api import FakeXApi, running_fake_x
+from tests.fakes.x_api import FakeXApi
 from tests.integration.conftest import JOB, Client
 
 SHORT = "https://jt.example"
-
-
-@pytest.fixture
-def fake_x() -> Iterator[FakeXApi]:
-    with running_fake_x() as fake:
-        yield fake
-
-
-@pytest.fixture
-def source(fake_x: FakeXApi) -> Iterator[XSource]:
-    x = XSource(fake_x.base_url, fake_x.token, timeout=2.0)
-    yield x
-    x.close()
 
 
 @pytest.fixture
@@ -58,7 +44,7 @@ def _shares(api: Client, job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_posts_linking_to_a_job_become_shares_once(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     # Given a post with the job's link, one with another site's link, and one with an
     # unknown slug on our domain
@@ -69,8 +55,8 @@ def test_posts_linking_to_a_job_become_shares_once(
     world.post(world.user("noise"), urls=["https://example.org/jobs"])
     lost = world.post(world.user("lost"), urls=[f"{SHORT}/nosuchslug"])
     # When the poller runs twice
-    first = _run(source)
-    second = _run(source)
+    first = _run(x_source)
+    second = _run(x_source)
     # Then the post is one share, with its author, and the second run found nothing new
     (share,) = _shares(api, job)
     assert share == {
@@ -96,7 +82,7 @@ def test_posts_linking_to_a_job_become_shares_once(
 
 
 def test_a_three_level_cascade_makes_a_tree(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     # Given a post, a quote of it, and a repost of the quote
     world = fake_x.world
@@ -108,7 +94,7 @@ def test_a_three_level_cascade_makes_a_tree(
     world.repost(quote, carl)
     # When the poller has run (the quote is found by its parent, the repost by the quote)
     for _ in range(3):
-        _run(source)
+        _run(x_source)
     # Then the spread is post -> quote -> repost, and every share is listed once
     shares = _shares(api, job)
     assert sorted((s["kind"], s["author"]["handle"]) for s in shares) == [
@@ -136,16 +122,16 @@ def test_a_three_level_cascade_makes_a_tree(
 
 
 def test_reposts_are_asked_for_only_when_counts_grow(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     world = fake_x.world
     post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
-    _run(source)
-    _run(source)
+    _run(x_source)
+    _run(x_source)
     assert fake_x.requests_to("retweeted_by") == []
     world.repost(post, world.user("bob"))
-    _run(source)
-    _run(source)
+    _run(x_source)
+    _run(x_source)
     assert len(fake_x.requests_to("retweeted_by")) == 1
     shares = _shares(api, job)
     assert len(shares) == 2
@@ -155,22 +141,22 @@ def test_reposts_are_asked_for_only_when_counts_grow(
 
 
 def test_a_repost_list_that_changes_between_runs_keeps_everyone_once(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     world = fake_x.world
     post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
     bob, carl, dana = world.user("bob"), world.user("carl"), world.user("dana")
     world.repost(post, bob, carl)
-    _run(source)
+    _run(x_source)
     world.unrepost(post, bob)
     world.repost(post, dana, world.user("erik"))
-    _run(source)
+    _run(x_source)
     handles = sorted(s["author"]["handle"] for s in _shares(api, job) if s["kind"] == "repost")
     assert handles == ["bob", "carl", "dana", "erik"]
 
 
 def test_a_rate_limit_stops_the_run_and_skips_the_source_until_reset(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     world = fake_x.world
     world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
@@ -180,8 +166,8 @@ def test_a_rate_limit_stops_the_run_and_skips_the_source_until_reset(
         status=429,
         headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
     )
-    limited = _run(source)
-    skipped = _run(source)
+    limited = _run(x_source)
+    skipped = _run(x_source)
     assert limited.status == "rate_limited"
     assert skipped.status == "skipped_rate_limited"
     assert len(fake_x.requests_to("search")) == 1
@@ -197,7 +183,7 @@ def test_a_rate_limit_stops_the_run_and_skips_the_source_until_reset(
 
 
 def test_a_fault_on_page_two_loses_nothing_and_duplicates_nothing(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     # Given 110 posts (two pages) and a server error on the second page
     world = fake_x.world
@@ -208,12 +194,12 @@ def test_a_fault_on_page_two_loses_nothing_and_duplicates_nothing(
             world.user(f"user{n}"), urls=[f"{SHORT}/{slug}"], at=start + timedelta(seconds=n)
         )
     fake_x.fail("search", on_call=2, status=503)
-    failed = _run(source)
+    failed = _run(x_source)
     # Then since_id did not move past the posts that were not read
     assert failed.status == "unavailable"
     assert poll_state("x").since_id is None
     # And the next run reads everything, storing each post once
-    again = _run(source)
+    again = _run(x_source)
     assert again.status == "ok"
     shares = _shares_all(api, job)
     assert len(shares) == 110
@@ -232,41 +218,41 @@ def _shares_all(api: Client, job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_an_expired_since_id_falls_back_to_the_last_seven_days(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     world = fake_x.world
     first = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
-    _run(source)
+    _run(x_source)
     later = world.post(world.user("bob"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
     fake_x.oldest_since_id = int(later.id)  # the stored since_id (first.id) is now too old
-    report = _run(source)
+    report = _run(x_source)
     assert report.status == "ok"
     assert {s["post_id"] for s in _shares(api, job)} == {first.id, later.id}
     assert poll_state("x").since_id == later.id
 
 
 def test_a_spent_budget_stops_quietly_and_the_next_run_goes_on(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     world = fake_x.world
     post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
     world.repost(post, world.user("bob"))
-    spent = _run(source, max_requests=1)
+    spent = _run(x_source, max_requests=1)
     assert (spent.status, spent.requests) == ("budget_spent", 1)
-    _run(source)
+    _run(x_source)
     assert len(_shares(api, job)) == 2
 
 
 def test_two_overlapping_runs_one_waits(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     store = DynamoShareStore()
     assert store.take_lease("x", "other-run", now=utc_now(), seconds=300)
-    assert _run(source).status == "skipped_running"
+    assert _run(x_source).status == "skipped_running"
     assert fake_x.requests == []
     # A run that died does not hold the source for ever
     later = utc_now() + timedelta(seconds=301)
-    assert _run(source, now=later).status == "ok"
+    assert _run(x_source, now=later).status == "ok"
 
 
 def test_the_scheduled_function_polls_the_configured_sources(
@@ -328,16 +314,16 @@ def test_bluesky_posts_reposts_and_quotes_become_shares(api: Client, job: dict[s
 
 
 def test_a_post_is_watched_for_reposts_only_while_younger_than_a_week(
-    api: Client, job: dict[str, Any], fake_x: FakeXApi, source: XSource
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
 ) -> None:
     # Given a post made six days ago
     world = fake_x.world
     made = datetime.now(UTC) - timedelta(days=6)
     post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"], at=made)
-    _run(source)
+    _run(x_source)
     world.repost(post, world.user("bob"))
     # When it is reposted two days later, past its week
-    report = _run(source, now=made + timedelta(days=8))
+    report = _run(x_source, now=made + timedelta(days=8))
     # Then the poller no longer looks it up: nothing asked, the post alone is a share
     assert report.status == "ok"
     assert fake_x.requests_to("retweeted_by") == []

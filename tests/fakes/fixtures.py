@@ -1,4 +1,5 @@
-"""Share sources against fake networks: real HTTP on 127.0.0.1, nothing beyond it."""
+"""Fixtures for the fake networks, shared by every test folder (a pytest plugin named in
+``tests/conftest.py``)."""
 
 from __future__ import annotations
 
