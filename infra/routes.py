@@ -43,6 +43,9 @@ class StreamConsumer:
     table: str
     function: str
     batch_size: int = 100
+    # A tumbling window makes Lambda name each batch's shard (``shardId``) in the event,
+    # which the aggregator fences its counters by. 0: none.
+    window_seconds: int = 0
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -55,8 +58,10 @@ FUNCTIONS: dict[str, Function] = {
             memory_mb=512,
             table_actions={
                 # UpdateItem: a new job's channels are counted in the same transaction.
+                # BatchGetItem: a stats request's spans of days.
                 MAIN: (
                     "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
                     "dynamodb:Query",
@@ -143,5 +148,5 @@ SCHEDULES: tuple[Schedule, ...] = (
 
 # Larger batches mean fewer counter writes per click (one per counter per batch).
 STREAM_CONSUMERS: tuple[StreamConsumer, ...] = (
-    StreamConsumer(EVENTS, "aggregator", batch_size=500),
+    StreamConsumer(EVENTS, "aggregator", batch_size=500, window_seconds=60),
 )

@@ -63,6 +63,15 @@ class StreamConsumers(Construct):
                     retry_attempts=RETRY_ATTEMPTS,
                     max_record_age=MAX_RECORD_AGE,
                     on_failure=event_sources.SqsDlq(failures),
+                    # Only with a window does the event name its shard. One batch of a
+                    # shard at a time (no parallelization factor): fences per shard
+                    # rely on a shard's records being applied in order.
+                    tumbling_window=(
+                        Duration.seconds(consumer.window_seconds)
+                        if consumer.window_seconds
+                        else None
+                    ),
+                    parallelization_factor=1,
                 )
             )
             monitoring.alarm_on_messages(

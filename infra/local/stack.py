@@ -74,6 +74,7 @@ class LocalStack:
                 table_name=self.dynamodb.table_names[consumer.table],
                 function=consumer.function,
                 batch_size=consumer.batch_size,
+                window_seconds=consumer.window_seconds,
             )
             for consumer in STREAM_CONSUMERS
         ]

@@ -1,12 +1,17 @@
 """Feeds a table's DynamoDB Streams records to its consumer function in batches, as
 Lambda's event source mapping does: in order per shard, with ``eventSourceARN`` added, and
 with partial batch failures redelivered from the first failed record (a bounded number of
-times, then skipped with a log line, as an on-failure destination would take them)."""
+times, then skipped with a log line, as an on-failure destination would take them).
+
+With a tumbling window, the event carries what Lambda's does (``shardId``, ``window``,
+``state``, ``isFinalInvokeForWindow``, ``isWindowTerminatedEarly``), and an answer without
+a ``state`` is a failed invocation, as on Lambda."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from infra.local.functions import LocalFunctions
@@ -25,6 +30,7 @@ class StreamPump:
         table_name: str,
         function: str,
         batch_size: int = 100,
+        window_seconds: int = 0,
         interval_seconds: float = 0.25,
     ) -> None:
         self._functions = functions
@@ -33,6 +39,7 @@ class StreamPump:
         self._table_name = table_name
         self._function = function
         self._batch_size = batch_size
+        self._window = window_seconds
         self._interval = interval_seconds
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
@@ -89,11 +96,30 @@ class StreamPump:
         self.delivered += delivered
         return delivered
 
+    def event(self, shard_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """The event Lambda would send the function for these records of a shard."""
+        event: dict[str, Any] = {"Records": [self._as_lambda_record(r) for r in records]}
+        if self._window:
+            now = int(datetime.now(UTC).timestamp())
+            start = now - now % self._window
+            event |= {
+                "window": {"start": _iso(start), "end": _iso(start + self._window)},
+                "state": {},
+                "shardId": shard_id,
+                "eventSourceARN": self._stream_arn,
+                "isFinalInvokeForWindow": False,
+                "isWindowTerminatedEarly": False,
+            }
+        return event
+
     def _deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
-        batch = [self._as_lambda_record(r) for r in records]
+        event = self.event(shard_id, records)
+        batch = event["Records"]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                result = self._functions.invoke(self._function, {"Records": batch}) or {}
+                result = self._functions.invoke(self._function, {**event, "Records": batch}) or {}
+                if self._window and "state" not in result:
+                    raise ValueError("a windowed consumer must answer a state")
             except Exception:
                 log.exception("%s failed on a batch of %d", self._function, len(batch))
                 failed_from = 0
@@ -118,3 +144,7 @@ class StreamPump:
             stream_data["ApproximateCreationDateTime"] = int(created.timestamp())
         lambda_record["dynamodb"] = stream_data
         return lambda_record
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -334,6 +334,9 @@ def test_a_failing_stream_batch_is_retried_a_bounded_time_then_set_aside(
     assert mapping["BisectBatchOnFunctionError"] is True
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
     assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
+    # and one batch of a shard at a time, with the shard named in each event (a window)
+    assert mapping["ParallelizationFactor"] == 1
+    assert mapping.get("TumblingWindowInSeconds", 0) == consumer.window_seconds
     queue = target_of(mapping["DestinationConfig"]["OnFailure"]["Destination"])
     assert synthesized.resources[queue]["Type"] == "AWS::SQS::Queue"
 

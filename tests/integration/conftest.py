@@ -16,6 +16,8 @@ from moto import mock_aws
 from infra.local.dispatch import Dispatcher
 from infra.local.dynamodb import create_tables
 from infra.local.functions import LocalFunctions
+from infra.local.streams import StreamPump
+from infra.routes import STREAM_CONSUMERS
 from jobtrail.domain.times import iso, utc_now
 from jobtrail.handlers import authorizer, redirect
 from jobtrail.store.workspaces import create_workspace
@@ -127,3 +129,20 @@ JOB = {
     "channels": ["twitter", "linkedin"],
     "ats_id": "TT-123",
 }
+
+
+def stream_pump(functions: LocalFunctions, batch_size: int | None = None) -> StreamPump:
+    """The events table's stream pump, set as the route table sets the aggregator's event
+    source (connected, not started: tests call ``pump_once``)."""
+    [consumer] = [c for c in STREAM_CONSUMERS if c.function == "aggregator"]
+    pump = StreamPump(
+        functions,
+        boto3.client("dynamodb"),
+        boto3.client("dynamodbstreams"),
+        table_name="jobtrail-events",
+        function="aggregator",
+        batch_size=batch_size or consumer.batch_size,
+        window_seconds=consumer.window_seconds,
+    )
+    pump.connect()
+    return pump

@@ -11,10 +11,9 @@ import boto3
 import pytest
 
 from infra.local.functions import LocalFunctions
-from infra.local.streams import StreamPump
 from jobtrail.handlers import redirect
 from jobtrail.store import counters as counter_store
-from tests.integration.conftest import JOB, Client
+from tests.integration.conftest import JOB, Client, stream_pump
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -57,16 +56,9 @@ def _click(
 def _stream_events(functions: LocalFunctions) -> list[dict[str, Any]]:
     """The batches Lambda would deliver now, without delivering them."""
     batches: list[dict[str, Any]] = []
-    pump = StreamPump(
-        functions,
-        boto3.client("dynamodb"),
-        boto3.client("dynamodbstreams"),
-        table_name="jobtrail-events",
-        function="aggregator",
-    )
-    pump.connect()
+    pump = stream_pump(functions)
     pump._deliver = lambda shard, records: batches.append(  # type: ignore[method-assign]
-        {"Records": [pump._as_lambda_record(r) for r in records]}
+        pump.event(shard, records)
     )
     while pump.pump_once():
         pass
@@ -75,7 +67,7 @@ def _stream_events(functions: LocalFunctions) -> list[dict[str, Any]]:
 
 def _aggregate(functions: LocalFunctions) -> None:
     for event in _stream_events(functions):
-        assert functions.invoke("aggregator", event) == {"batchItemFailures": []}
+        assert functions.invoke("aggregator", event) == {"batchItemFailures": [], "state": {}}
 
 
 def _stats(api: Client, job: dict[str, Any], query: str = "from=2026-11-20&to=2026-11-26") -> Any:
@@ -154,9 +146,16 @@ def test_a_persons_link_shows_in_by_sharer(
 
 
 def _totals(job: dict[str, Any]) -> dict[str, Any]:
-    """Every counter of the job, to compare one delivery with another."""
-    rows = counter_store.job_day_counters(job["id"], "2026-11-01", "2026-11-30")
-    return {key: dict(counts) for key, counts in rows}
+    """Every counter of the job (its days, spans and previews), fences and all, to compare
+    one delivery with another."""
+    items = boto3.client("dynamodb").query(
+        TableName="jobtrail-main",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"STAT#{job['id']}"}},
+        ConsistentRead=True,
+    )["Items"]
+    assert items
+    return {item["sk"]["S"]: item for item in items}
 
 
 def test_a_batch_delivered_twice_counts_once(
@@ -183,11 +182,11 @@ def test_a_poison_record_is_reported_alone_and_the_others_count_once(
     del poison["dynamodb"]["NewImage"]["job_id"]
     # When it is delivered, and Lambda retries from the failed record
     answer = functions.invoke("aggregator", copy.deepcopy(event))
-    retry = {"Records": copy.deepcopy(event["Records"][1:])}
+    retry = {**event, "Records": copy.deepcopy(event["Records"][1:])}
     again = functions.invoke("aggregator", retry)
     # Then only that record is reported, each time, and the others count exactly once
     sequence = poison["dynamodb"]["SequenceNumber"]
-    assert answer == {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    assert answer == {"batchItemFailures": [{"itemIdentifier": sequence}], "state": {}}
     assert again == answer
     assert _stats(api, job)["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 3}
 
@@ -212,7 +211,7 @@ def test_a_crash_half_way_through_the_writes_then_a_retry_counts_exactly(
     monkeypatch.setattr(counter_store, "_update", failing)
     answer = functions.invoke("aggregator", copy.deepcopy(event))
     first = event["Records"][0]["dynamodb"]["SequenceNumber"]
-    assert answer == {"batchItemFailures": [{"itemIdentifier": first}]}
+    assert answer == {"batchItemFailures": [{"itemIdentifier": first}], "state": {}}
     partial = _stats(api, job)["clicks"]
     # And Lambda retries the batch, now with one more click behind it
     monkeypatch.setattr(counter_store, "_update", update)
@@ -221,8 +220,8 @@ def test_a_crash_half_way_through_the_writes_then_a_retry_counts_exactly(
     seen = {r["eventID"] for r in event["Records"]}
     later = [r for r in stream["Records"] if r["eventID"] not in seen]
     assert len(later) == 1
-    retried = {"Records": copy.deepcopy(event["Records"]) + later}
-    assert functions.invoke("aggregator", retried) == {"batchItemFailures": []}
+    retried = {**event, "Records": copy.deepcopy(event["Records"]) + later}
+    assert functions.invoke("aggregator", retried) == {"batchItemFailures": [], "state": {}}
     # Then every click counts exactly once
     assert partial != {"total": 5, "human": 5, "bots": 0, "unique_visitors": 3}
     stats = _stats(api, job)
@@ -332,3 +331,104 @@ def test_visitor_markers_outlive_their_day_so_late_clicks_do_not_count_twice(
     markers = list(VisitorMarker.scan(VisitorMarker.pk.startswith("VIS#")))
     assert len(markers) == 2  # the job's and the channel's
     assert all(m.expires_at >= datetime(2026, 12, 25, tzinfo=UTC) for m in markers)
+
+
+def _one_click_per_batch(functions: LocalFunctions) -> list[dict[str, Any]]:
+    """Each waiting record in its own event, as Lambda delivers a trickle of clicks."""
+    return [
+        {**event, "Records": [record]}
+        for event in _stream_events(functions)
+        for record in event["Records"]
+    ]
+
+
+def test_a_trickle_of_clicks_leaves_one_fence_per_shard_on_each_counter(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    # Given 30 clicks that Lambda delivers one per batch, from two shards of the stream
+    for n in range(30):
+        _click(api, job["links"][n % 2]["slug"], ip=f"203.0.113.{n}")
+    events = _one_click_per_batch(functions)
+    for n, event in enumerate(events):
+        event["shardId"] = f"shardId-0000000179559720000{n % 2}-4f2a9c1e"
+    # When each batch is counted
+    for event in events:
+        assert functions.invoke("aggregator", event)["batchItemFailures"] == []
+    # Then every click counts, and no counter carries more than a fence per shard, however
+    # many batches wrote to it (a fence per batch would outgrow DynamoDB's item size)
+    assert _stats(api, job)["clicks"] == {
+        "total": 30,
+        "human": 30,
+        "bots": 0,
+        "unique_visitors": 30,
+    }
+    fences = {
+        key: sorted(name for name in item if name.startswith("f_"))
+        for key, item in _totals(job).items()
+    }
+    assert len(fences) == 7  # the day and its six spans (no preview, no first sight)
+    assert all(len(names) == 2 for names in fences.values()), fences
+
+
+def test_a_crash_then_lambda_halving_the_batch_counts_exactly(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a batch of six clicks whose counter writes crash after the first few
+    for n in range(6):
+        _click(api, job["links"][n % 2]["slug"], ip=f"198.51.100.{n}")
+    (event,) = _stream_events(functions)
+    update = counter_store._update
+    done: list[int] = []
+
+    def crashing(*args: Any, **kwargs: Any) -> int:
+        if len(done) >= 3:
+            raise RuntimeError("Task timed out")
+        done.append(1)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(counter_store, "_update", crashing)
+    functions.invoke("aggregator", copy.deepcopy(event))
+    monkeypatch.setattr(counter_store, "_update", update)
+    # When Lambda bisects it (BisectBatchOnFunctionError) and delivers each half
+    records = event["Records"]
+    for half in (records[:3], records[3:]):
+        answer = functions.invoke("aggregator", {**copy.deepcopy(event), "Records": half})
+        assert answer["batchItemFailures"] == []
+    # Then every click counts exactly once
+    stats = _stats(api, job)
+    assert stats["clicks"] == {"total": 6, "human": 6, "bots": 0, "unique_visitors": 6}
+    assert {c["channel"]: c["human"] for c in stats["by_channel"]} == {"twitter": 3, "linkedin": 3}
+
+
+def test_any_range_of_days_counts_exactly_the_clicks_of_those_days(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: list[datetime]
+) -> None:
+    # Given clicks on 40 consecutive days (across spans of every size), each day's own
+    # number of clicks on its own channel and referrer
+    first = datetime(2026, 9, 1, 10, tzinfo=UTC)
+    twitter, linkedin = job["links"][0]["slug"], job["links"][1]["slug"]
+    expected: dict[str, tuple[int, str]] = {}
+    for n in range(40):
+        clock[0] = first + timedelta(days=n)
+        clicks, slug = 1 + n % 2 + n % 3 // 2, (twitter if n % 3 else linkedin)
+        for _ in range(clicks):
+            _click(api, slug, referer=f"https://ref{n % 5}.example/")
+        expected[clock[0].date().isoformat()] = (clicks, slug)
+    _aggregate(functions)
+    # When ranges of every shape are asked for
+    for since, until in [(0, 39), (3, 36), (1, 1), (14, 33)]:
+        days = [(first + timedelta(days=n)).date().isoformat() for n in (since, until)]
+        stats = _stats(api, job, f"from={days[0]}&to={days[1]}")
+        chosen = {d: v for d, v in expected.items() if days[0] <= d <= days[1]}
+        # Then the totals, the days and every dimension are those days' clicks exactly
+        total = sum(clicks for clicks, _ in chosen.values())
+        assert stats["clicks"]["human"] == total
+        assert {d["date"]: d["human"] for d in stats["by_day"]} == {
+            d: clicks for d, (clicks, _) in chosen.items()
+        }
+        by_link = {slug: 0 for _, slug in chosen.values()}
+        for clicks, slug in chosen.values():
+            by_link[slug] += clicks
+        assert {r["slug"]: r["human"] for r in stats["by_link"] if r["human"]} == by_link
+        assert sum(r["human"] for r in stats["by_referrer"]) == total
+        assert sum(r["unique_visitors"] for r in stats["by_channel"]) == len(chosen)

@@ -11,25 +11,11 @@ import boto3
 import pytest
 
 from infra.local.functions import LocalFunctions
-from infra.local.streams import StreamPump
 from infra.local.timer import Timer
 from jobtrail.handlers import housekeeping
 from jobtrail.store import clicks as click_store
 from jobtrail.store.models import SaltItem
-from tests.integration.conftest import JOB, Client
-
-
-def _pump(functions: LocalFunctions, batch_size: int = 100) -> StreamPump:
-    pump = StreamPump(
-        functions,
-        boto3.client("dynamodb"),
-        boto3.client("dynamodbstreams"),
-        table_name="jobtrail-events",
-        function="aggregator",
-        batch_size=batch_size,
-    )
-    pump.connect()
-    return pump
+from tests.integration.conftest import JOB, Client, stream_pump
 
 
 def _click_times(api: Client, times: int) -> list[str]:
@@ -57,7 +43,7 @@ def test_the_pump_feeds_each_click_to_the_consumer_as_lambda_would(
         return invoke(name, event)
 
     monkeypatch.setattr(functions, "invoke", recording)
-    pump = _pump(functions, batch_size=2)
+    pump = stream_pump(functions, batch_size=2)
     # When the pump runs until the stream is drained
     while pump.pump_once():
         pass
@@ -86,12 +72,12 @@ def test_records_a_consumer_reports_failed_are_delivered_again(
         seen.extend(ids)
         if len(seen) == 3:
             sequence = event["Records"][1]["dynamodb"]["SequenceNumber"]
-            return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+            return {"batchItemFailures": [{"itemIdentifier": sequence}], "state": {}}
         return invoke(name, event)
 
     monkeypatch.setattr(functions, "invoke", failing_once)
     # When the pump delivers the batch
-    _pump(functions).pump_once()
+    stream_pump(functions).pump_once()
     # Then the failed record and those after it come again, the first one does not
     assert len(seen) == 5
     assert seen[3:] == seen[1:3]

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from jobtrail.api.jobs import JobId, store
 from jobtrail.domain import jobs, stats
 from jobtrail.domain.shares import share_stats
+from jobtrail.domain.spans import cover
 from jobtrail.domain.times import utc_now
 from jobtrail.store import counters
 from jobtrail.store.shares import job_shares
@@ -35,7 +36,8 @@ def job_stats(
         **stats.job_stats(
             job.id,
             days,
-            counters.job_day_counters(job.id, days.first.isoformat(), days.last.isoformat()),
+            counters.job_day_totals(job.id, days.first.isoformat(), days.last.isoformat()),
+            counters.job_span_counters(job.id, cover(days.first, days.last)),
             {link.slug: (link.channel, link.sharer) for link in job.links},
         ),
         # Shares are all of the job's, whatever the days: a share is not a daily count.

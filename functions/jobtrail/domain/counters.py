@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from jobtrail.domain import robots
+from jobtrail.domain.spans import spans_of
 
 NONE = "-"  # the value of a dimension the click did not carry (no referrer, no country)
 
@@ -47,10 +49,15 @@ class CountedClick:
         return robots.classify(self.method, self.user_agent, self.referrer_host)
 
 
-# A counter item is named by what it counts: ("job", job, day) holds every dimension of a
-# job's day as attributes ``<dimension>|<value>|<metric>`` (so a day's stats are one item,
-# however many clicks), link previews included; ("workspace", workspace, "channel",
-# channel, day) holds a channel's day across the workspace's jobs.
+# A counter item is named by what it counts:
+# - ("job", job, day) holds a job's day: its totals (``all||human``, ``all||bots``,
+#   ``all||unique_visitors``) and every dimension, as attributes
+#   ``<dimension>|<value>|<metric>`` (so a day is one item, however many clicks);
+# - ("span", job, level, first day) holds the same dimensions, without the totals, for an
+#   aligned span of 2**level days (``domain.spans``), so a range of days is a few items;
+# - ("firsts", job) holds when each link was first seen in a preview per platform;
+# - ("workspace", workspace, "channel", channel, day) holds a channel's day across the
+#   workspace's jobs.
 CounterKey = tuple[str, ...]
 # A visitor marker: ("job", job, day, visitor) or ("channel", job, day, channel, visitor).
 MarkerKey = tuple[str, ...]
@@ -89,9 +96,12 @@ class BatchPlan:
         bot_class = click.bot_class
         human = bot_class == robots.HUMAN
         hit = "human" if human else "bots"
-        job_day = ("job", click.job_id, click.day)
+        job_day: CounterKey = ("job", click.job_id, click.day)
+        spans: list[CounterKey] = [
+            ("span", click.job_id, str(span.level), span.first.isoformat())
+            for span in spans_of(date.fromisoformat(click.day))[1:]
+        ]
         dimensions = [
-            ("all", ""),
             ("channel", click.channel),
             ("link", click.slug),
             ("sharer", click.sharer or NONE),
@@ -105,13 +115,16 @@ class BatchPlan:
         else:
             dimensions.append(("bot", bot_class))
         increments = {metric(dimension, value, hit): 1 for dimension, value in dimensions}
-        first_seen: dict[str, str] = {}
         if bot_class.startswith(robots.PREVIEW_PREFIX):
             # A preview fetch is a sign the link was just posted on that platform.
             platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
             increments[metric("preview", platform, "hits")] = 1
-            first_seen[metric("preview", f"{click.slug}@{platform}", "first_seen")] = click.at
-        self.add(job_day, Contribution(click.sequence, increments, first_seen))
+            first_seen = {metric("preview", f"{click.slug}@{platform}", "first_seen"): click.at}
+            self.add(("firsts", click.job_id), Contribution(click.sequence, {}, first_seen))
+        for span in spans:
+            self.add(span, Contribution(click.sequence, increments))
+        totals = {metric("all", "", hit): 1}
+        self.add(job_day, Contribution(click.sequence, {**increments, **totals}))
         if human:
             workspace_channel = (
                 "workspace",
@@ -127,10 +140,11 @@ class BatchPlan:
                 click,
                 (job_day, metric("all", "", unique)),
             )
+            on_channel = metric("channel", click.channel, unique)
             self._mark(
                 ("channel", click.job_id, click.day, click.channel, click.visitor),
                 click,
-                (job_day, metric("channel", click.channel, unique)),
+                *[(key, on_channel) for key in (job_day, *spans)],
                 (workspace_channel, unique),
             )
 

@@ -66,37 +66,49 @@ def _listed(
 def job_stats(
     job_id: str,
     days: DayRange,
-    rows: Iterable[Row],
+    day_totals: Iterable[Row],
+    counters: Iterable[Row],
     links: Mapping[str, tuple[str, str | None]],
 ) -> dict[str, Any]:
-    """``GET /api/jobs/{job_id}/stats`` from a job's day items (``D#<day>``: attributes
-    ``<dimension>|<value>|<metric>``; previews as ``preview|<platform>|hits`` and
-    ``preview|<slug>@<platform>|first_seen``). ``links`` maps each slug to (channel, sharer)."""
+    """``GET /api/jobs/{job_id}/stats`` from a job's counters: ``day_totals``, each day's
+    ``all||<metric>`` (sort key ``D#<day>``), and ``counters``, the items whose days are
+    exactly the range (days and spans, ``domain.spans.cover``) with every dimension as
+    ``<dimension>|<value>|<metric>``, previews as ``preview|<platform>|hits``, and the
+    job's first sight of each link's previews (``preview|<slug>@<platform>|first_seen``).
+    ``links`` maps each slug to (channel, sharer)."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
+    for sort_key, counts in day_totals:
+        day = by_day.get(sort_key.split("#", 1)[1])
+        if day is not None:
+            for metric in day:
+                day[metric] += int(counts.get(f"all||{metric}") or 0)
     dims: dict[str, dict[str, dict[str, int]]] = {}
-    previews: dict[str, dict[str, Any]] = {}
-    for sort_key, counts in rows:
-        day = sort_key.split("#", 1)[1]
+    hits: dict[str, int] = {}
+    first_seen: dict[str, str] = {}
+    for _, counts in counters:
         for name, amount in counts.items():
             if name.count("|") != 2:
                 continue
             dimension, value, metric = name.split("|")
+            if dimension == "all":
+                continue  # a day's totals: by_day has them
             if dimension == "preview":
                 platform = value.rsplit("@", 1)[-1]
-                seen = previews.setdefault(platform, {"hits": 0, "first_seen": None})
                 if metric == "hits":
-                    seen["hits"] += int(amount or 0)
-                elif seen["first_seen"] is None or str(amount) < seen["first_seen"]:
-                    seen["first_seen"] = str(amount)
-                continue
-            if dimension == "all":
-                if day in by_day and metric in by_day[day]:
-                    by_day[day][metric] += int(amount or 0)
+                    hits[platform] = hits.get(platform, 0) + int(amount or 0)
+                elif platform not in first_seen or str(amount) < first_seen[platform]:
+                    first_seen[platform] = str(amount)
                 continue
             entry = dims.setdefault(dimension, {}).setdefault(value, {})
             entry[metric] = entry.get(metric, 0) + int(amount or 0)
+    # The platforms whose previews came in the range, with when the job's links were first
+    # seen there at all.
+    previews = {
+        platform: {"hits": hits[platform], "first_seen": first_seen.get(platform)}
+        for platform in sorted(hits)
+    }
     human = sum(d["human"] for d in by_day.values())
     bots = sum(d["bots"] for d in by_day.values())
     by_link = _listed(dims.get("link", {}), "slug", ("human", "bots"), none_as_null=False)
@@ -125,7 +137,7 @@ def job_stats(
         "by_country": _listed(dims.get("country", {}), "country", ("human",)),
         "by_device": _listed(dims.get("device", {}), "device", ("human",), none_as_null=False),
         "bots_by_class": {k: v.get("bots", 0) for k, v in sorted(dims.get("bot", {}).items())},
-        "previews": dict(sorted(previews.items())),
+        "previews": previews,
         # Conversions are counted by conversion tracking, still to come: until then these
         # are honest zeros in the shape API.md gives. (Shares are added by the API.)
         "shares": {"total": 0, "by_platform": {}, "reach": 0},

@@ -5,6 +5,11 @@ reported failed, alone); the clicks of the batch are added up in memory, then wr
 one update per distinct counter (``store.counters.apply_batch``), exactly once even when
 Lambda delivers the batch again. If the writes fail, the whole batch is reported failed
 from its first record, and the retry finishes what was not written.
+
+The event source has a tumbling window for one reason: only then does Lambda's event name
+the shard (``shardId``) the batch comes from, and the counters are fenced per shard. The
+window's ``state`` is not used (every batch is written when it comes, so stats stay fresh),
+but Lambda requires one in every answer.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBRecordEventName,
@@ -34,10 +38,16 @@ processor = BatchProcessor(
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    shard = event.get("shardId")
+    if not shard:
+        raise ValueError(
+            "the event names no shardId: the aggregator's event source needs a tumbling "
+            "window (infra/constructs/streams.py)"
+        )
     records = event.get("Records") or []
     if not records:
-        return {"batchItemFailures": []}
+        return {"batchItemFailures": [], "state": {}}
     plan = BatchPlan()
 
     def count(record: DynamoDBRecord) -> None:
@@ -50,20 +60,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 
     with processor(records=records, handler=count, lambda_context=context):
         processor.process()
-    # Failures come in record order; Lambda retries from the first one, so what this batch
-    # counts is fenced under that record's id too.
     failed: list[DynamoDBRecord] = list(processor.fail_messages)  # type: ignore[arg-type]
-    tokens = [str(records[0]["eventID"])]
     if failed:
-        tokens.append(str(failed[0].event_id))
         metrics.add_metric(name="click_records_failed", unit=MetricUnit.Count, value=len(failed))
         logger.error("click records not counted", extra={"event_ids": [r.event_id for r in failed]})
     try:
-        writes = apply_batch(plan, tokens, now=utc_now())
+        writes = apply_batch(plan, str(shard), now=utc_now())
     except Exception:
         logger.exception("counters not written; the batch will be retried")
         first = records[0]["dynamodb"]["SequenceNumber"]
-        return {"batchItemFailures": [{"itemIdentifier": first}]}
+        return {"batchItemFailures": [{"itemIdentifier": first}], "state": {}}
     metrics.add_metric(name="clicks_counted", unit=MetricUnit.Count, value=plan.clicks)
     metrics.add_metric(name="counter_writes", unit=MetricUnit.Count, value=writes)
-    return processor.response()
+    return {**processor.response(), "state": {}}

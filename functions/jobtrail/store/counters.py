@@ -5,34 +5,41 @@ Keys (next to those in ``models``):
 ==========================  ===========================================  =====================
 pk                          sk                                           item
 ==========================  ===========================================  =====================
-``STAT#<job>``              ``D#<day>``                                  a job's day: every
-                                                                         dimension, as
-                                                                         ``<dim>|<value>|<n>``
+``STAT#<job>``              ``D#<day>``                                  a job's day: totals
+                                                                         and every dimension,
+                                                                         as ``<dim>|<value>|
+                                                                         <metric>``
+``STAT#<job>``              ``S<level>#<first day>``                     a span of 2**level
+                                                                         days: the dimensions
+``STAT#<job>``              ``FIRST``                                    previews' first sight
 ``WSSTAT#<workspace>``      ``channel#<channel>``                        jobs and shares
 ``WSSTAT#<workspace>``      ``channel#<channel>#<day>``                  a channel's day
 ``VIS#<job>#<day>``         ``<visitor>`` or ``<channel>#<visitor>``     a visitor marker
 ==========================  ===========================================  =====================
 
-Every counter item is a day's, so the fences on it (below) are only that day's batches.
-
-Exactly once: a stream batch is retried from its first record (after a fault) or from its
-first failed record (after a partial failure), so every counter update also records, under
-a fence named after that record's event id, the last sequence number it included. When a
-batch comes again, each counter skips what its fence shows it already has. Visitor markers
-carry the batch's token, so a retried batch still knows the visitors it found new.
+Exactly once: Lambda reads each shard of the stream in order, one batch at a time, and
+retries a batch from its first record (after a fault) or from its first failed record
+(after a partial failure), halved or not. So every counter update also records, in a fence
+named after the shard (``f_<shard>``), the last sequence number it included from that
+shard; a retried batch skips, on each counter, what the fence shows it already has. There
+is one fence per shard that ever wrote to a counter, however many batches: a few a day.
+A visitor marker carries the shard and sequence number of the click that claimed it, so a
+retried batch still knows the visitors it found new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from time import sleep
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey
+from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey, metric
+from jobtrail.domain.spans import Span
 from jobtrail.store.connection import condition_failed
 from jobtrail.store.models import CounterItem, VisitorMarker
 
@@ -40,6 +47,10 @@ from jobtrail.store.models import CounterItem, VisitorMarker
 # late from the stream (its max record age), or later from ``replay-clicks``, which is
 # exact for unique visitors within this many days after the click's day.
 MARKER_DAYS = 30
+FENCE_PREFIX = "f_"
+FIRSTS = "FIRST"
+TOTALS = ("human", "bots", "unique_visitors")  # a day's ``all||<metric>`` counters
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
 
 def counter_key(key: CounterKey) -> tuple[str, str]:
@@ -47,6 +58,12 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     if kind == "job":
         _, job_id, day = key
         return f"STAT#{job_id}", f"D#{day}"
+    if kind == "span":
+        _, job_id, level, first = key
+        return f"STAT#{job_id}", f"S{level}#{first}"
+    if kind == "firsts":
+        _, job_id = key
+        return f"STAT#{job_id}", FIRSTS
     if kind == "workspace":
         _, workspace_id, dimension, value, day = key
         return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
@@ -61,22 +78,24 @@ def marker_key(marker: MarkerKey) -> tuple[str, str]:
     return f"VIS#{job_id}#{day}", f"{channel}#{visitor}"
 
 
-def apply_batch(plan: BatchPlan, tokens: Sequence[str], *, now: datetime) -> int:
-    """Write a batch's counters: one update per counter, after one conditional put per
-    visitor new to the batch. ``tokens[0]`` names the batch (its first record); the others
-    name records a retry would start from. Answers the number of writes."""
+def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
+    """Write a batch of one shard's records: one update per counter, after one conditional
+    put per visitor new to the batch. Answers the number of writes."""
+    if not shard:
+        raise ValueError("a batch's counters are fenced per shard: the shard is missing")
     writes = 0
-    for marker in list(plan.markers):
+    for marker, (sequence, _) in list(plan.markers.items()):
         writes += 1
-        if _claim(marker, tokens[0], now=now):
+        if _claim(marker, f"{shard}/{sequence}", now=now):
             plan.credit_new_visitor(marker)
+    fence = _fence(shard)
     for key, contributions in plan.counters.items():
-        writes += _update(key, contributions, tokens)
+        writes += _update(key, contributions, fence)
     return writes
 
 
 def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
-    """True if this batch is the first to see the visitor (or the same batch, again)."""
+    """True if this click is the first to see the visitor (or the same click, again)."""
     pk, sk = marker_key(marker)
     day_ends = datetime.combine(date.fromisoformat(marker[2]), time.max, tzinfo=UTC)
     item = VisitorMarker(
@@ -91,26 +110,26 @@ def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
     return True
 
 
-def _fence(token: str) -> UnicodeAttribute:
-    return UnicodeAttribute(attr_name=f"f_{token}")
+def _fence(shard: str) -> UnicodeAttribute:
+    return UnicodeAttribute(attr_name=f"{FENCE_PREFIX}{shard.removeprefix('shardId-')}")
 
 
-def _update(key: CounterKey, contributions: list[Contribution], tokens: Sequence[str]) -> int:
+def _update(key: CounterKey, contributions: list[Contribution], fence: UnicodeAttribute) -> int:
     pk, sk = counter_key(key)
-    fence = _fence(tokens[0])
     first = min(c.sequence for c in contributions)
     try:
-        _write(pk, sk, contributions, tokens, fence.does_not_exist() | (fence < first))
+        _write(pk, sk, contributions, fence, fence.does_not_exist() | (fence < first))
         return 1
     except UpdateError as error:
         if not condition_failed(error):
             raise
-    # This batch ran before and got this far with this counter: add only what is past it.
+    # This shard's batch ran before and got this far with this counter: add only what is
+    # past it.
     item = CounterItem._get_connection().get_item(pk, sk, consistent_read=True)["Item"]
     reached = item[fence.attr_name]["S"]
     remaining = [c for c in contributions if c.sequence > reached]
     if remaining:
-        _write(pk, sk, remaining, tokens, fence == reached)
+        _write(pk, sk, remaining, fence, fence == reached)
     return 2 if remaining else 1
 
 
@@ -118,7 +137,7 @@ def _write(
     pk: str,
     sk: str,
     contributions: list[Contribution],
-    tokens: Sequence[str],
+    fence: UnicodeAttribute,
     condition: Any,
 ) -> None:
     totals: dict[str, int] = {}
@@ -128,45 +147,85 @@ def _write(
             totals[name] = totals.get(name, 0) + amount
         for name, moment in contribution.first_seen.items():
             first_seen[name] = min(moment, first_seen.get(name, moment))
-    last = max(c.sequence for c in contributions)
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
     ]
-    actions += [_fence(token).set(last) for token in dict.fromkeys(tokens)]
+    actions.append(fence.set(max(c.sequence for c in contributions)))
     for name, moment in first_seen.items():
         seen = UnicodeAttribute(attr_name=name)
         actions.append(seen.set(seen | moment))
     CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
 
 
-def _rows(pk: str, condition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Counter items with every attribute: a job's day item has attributes named at run
-    time (``<dimension>|<value>|<metric>``), which a model cannot declare, so the items are
-    read raw. Fences (``f_*``) are left out."""
+def _counts(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A counter item's counts as plain values: every attribute but its key and fences (a
+    counter's attributes are named at run time, ``<dimension>|<value>|<metric>``, which a
+    model cannot declare, so counter items are read raw)."""
+    return {
+        name: (int(value["N"]) if "N" in value else value.get("S"))
+        for name, value in item.items()
+        if name not in ("pk", "sk") and not name.startswith(FENCE_PREFIX)
+    }
+
+
+def _rows(pk: str, condition: Any, **options: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     table = CounterItem._get_connection()
     last_key = None
     while True:
-        page = table.query(pk, range_key_condition=condition, exclusive_start_key=last_key)
+        page = table.query(
+            pk, range_key_condition=condition, exclusive_start_key=last_key, **options
+        )
         for item in page.get("Items", []):
-            yield (
-                item["sk"]["S"],
-                {
-                    name: (int(value["N"]) if "N" in value else value.get("S"))
-                    for name, value in item.items()
-                    if name not in ("pk", "sk") and not name.startswith("f_")
-                },
-            )
+            yield item["sk"]["S"], _counts(item)
         last_key = page.get("LastEvaluatedKey")
         if not last_key:
             return
 
 
-def job_day_counters(
+def job_day_totals(
     job_id: str, first_day: str, last_day: str
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A job's days from ``first_day`` to ``last_day``: one query of at most one item a
-    day, whose size is set by the dimensions' values, not by the clicks."""
-    yield from _rows(f"STAT#{job_id}", CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"))
+    """A job's totals per day from ``first_day`` to ``last_day`` (``all||<metric>``): one
+    query of at most one item a day, of only these few attributes."""
+    yield from _rows(
+        f"STAT#{job_id}",
+        CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"),
+        attributes_to_get=["sk", *(metric("all", "", name) for name in TOTALS)],
+    )
+
+
+def job_span_counters(job_id: str, spans: Sequence[Span]) -> list[tuple[str, dict[str, Any]]]:
+    """The counters of ``spans`` (days at level 0) and the job's previews' first sight: one
+    BatchGetItem (more only if DynamoDB leaves keys unprocessed)."""
+    pk = f"STAT#{job_id}"
+    keys: list[dict[str, Any]] = [{"pk": pk, "sk": FIRSTS}]
+    for span in spans:
+        key: CounterKey = (
+            ("job", job_id, span.first.isoformat())
+            if span.level == 0
+            else ("span", job_id, str(span.level), span.first.isoformat())
+        )
+        keys.append({"pk": pk, "sk": counter_key(key)[1]})
+    table = CounterItem._get_connection()
+    name = CounterItem.Meta.table_name
+    rows: list[tuple[str, dict[str, Any]]] = []
+    # PynamoDB's Model.batch_get would deserialise into a model, which cannot hold
+    # attributes named at run time; the connection's call is the same request, raw.
+    retries = 0
+    while keys:
+        asked, keys = keys[:BATCH_GET_LIMIT], keys[BATCH_GET_LIMIT:]
+        # Keys are {"pk": .., "sk": ..} maps, as Model.batch_get passes them (PynamoDB's
+        # hint says strings).
+        answer = table.batch_get_item(asked)  # type: ignore[arg-type]
+        rows += [(item["sk"]["S"], _counts(item)) for item in answer["Responses"].get(name, [])]
+        unprocessed = answer.get("UnprocessedKeys", {}).get(name)
+        if unprocessed:
+            # DynamoDB answers what it could under throttling: ask again for the rest,
+            # after a pause (botocore retries errors, not unprocessed keys).
+            keys += unprocessed["Keys"]
+            retries += 1
+            sleep(min(0.05 * 2**retries, 1.0))
+    return rows
 
 
 def workspace_channels(workspace_id: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -133,8 +133,9 @@ class ClickItem(Model):
 
 class CounterItem(MainItem):
     """A pre-aggregated counter, written only by the aggregator (see ``store.counters``).
-    It also carries ``f_<token>`` fence attributes, named at run time, which PynamoDB
-    cannot declare: they say how far each stream batch got with this counter."""
+    It also carries ``f_<shard>`` fence attributes, named at run time, which PynamoDB
+    cannot declare: they say how far each shard of the events stream got with this
+    counter."""
 
     human = NumberAttribute(null=True)
     bots = NumberAttribute(null=True)
@@ -149,7 +150,7 @@ class VisitorMarker(MainItem):
     """Marks that a visitor was seen for a job on a day (and channel); it makes them count
     as a unique visitor once. Kept until the day can no longer get late clicks."""
 
-    token = UnicodeAttribute()
+    token = UnicodeAttribute()  # the click that claimed it: ``<shard>/<sequence number>``
     expires_at = TTLAttribute()
 
 
