@@ -432,3 +432,30 @@ def test_any_range_of_days_counts_exactly_the_clicks_of_those_days(
         assert {r["slug"]: r["human"] for r in stats["by_link"] if r["human"]} == by_link
         assert sum(r["human"] for r in stats["by_referrer"]) == total
         assert sum(r["unique_visitors"] for r in stats["by_channel"]) == len(chosen)
+
+
+def test_stats_ask_again_for_counters_dynamodb_left_unread(
+    api: Client, job: dict[str, Any], functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given clicks on two channels, counted
+    _click(api, job["links"][0]["slug"])
+    _click(api, job["links"][1]["slug"], ip="198.51.100.1")
+    _aggregate(functions)
+    # When DynamoDB, throttled, answers the first BatchGetItem with every key unprocessed
+    from pynamodb.connection.table import TableConnection
+
+    batch_get = TableConnection.batch_get_item
+    asked: list[int] = []
+
+    def throttled_once(self: Any, keys: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(len(keys))
+        if len(asked) == 1:  # every key back, as DynamoDB gives them: typed
+            unread = [{name: {"S": value} for name, value in key.items()} for key in keys]
+            return {"Responses": {}, "UnprocessedKeys": {"jobtrail-main": {"Keys": unread}}}
+        return batch_get(self, keys, *args, **kwargs)
+
+    monkeypatch.setattr(TableConnection, "batch_get_item", throttled_once)
+    stats = _stats(api, job)
+    # Then the stats are still whole: the unread keys were asked for again
+    assert len(asked) == 2
+    assert {c["channel"]: c["human"] for c in stats["by_channel"]} == {"twitter": 1, "linkedin": 1}

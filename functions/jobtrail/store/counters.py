@@ -51,6 +51,7 @@ FENCE_PREFIX = "f_"
 FIRSTS = "FIRST"
 TOTALS = ("human", "bots", "unique_visitors")  # a day's ``all||<metric>`` counters
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+BATCH_GET_RETRIES = 6  # for keys a throttled BatchGetItem leaves unprocessed (~3 s in all)
 
 
 def counter_key(key: CounterKey) -> tuple[str, str]:
@@ -222,8 +223,10 @@ def job_span_counters(job_id: str, spans: Sequence[Span]) -> list[tuple[str, dic
         if unprocessed:
             # DynamoDB answers what it could under throttling: ask again for the rest,
             # after a pause (botocore retries errors, not unprocessed keys).
-            keys += unprocessed["Keys"]
             retries += 1
+            if retries > BATCH_GET_RETRIES:
+                raise RuntimeError(f"DynamoDB left {len(unprocessed['Keys'])} counters unread")
+            keys += unprocessed["Keys"]
             sleep(min(0.05 * 2**retries, 1.0))
     return rows
 
