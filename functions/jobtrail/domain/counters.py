@@ -1,10 +1,10 @@
 """Click counters: what one recorded click adds to, as plain data.
 
-The aggregator turns every click into increments of a few counters (per job and day, per
-channel, link, sharer, referrer, country, device and robot class, per workspace channel)
-and into "visitor markers": the first time a visitor is seen for a job on a day (and on a
-channel) is what makes them a unique visitor. Robots are counted, never as visitors.
-Stats later read these counters only, never the clicks.
+The aggregator turns every click into increments of a few counters (per job and day, and
+per span of days around it: per channel, link, sharer, referrer, country, device and robot
+class; per workspace channel) and into "visitor markers": the first time a visitor is seen
+for a job on a day (and on a channel) is what makes them a unique visitor. Robots are
+counted, never as visitors. Stats later read these counters only, never the clicks.
 """
 
 from __future__ import annotations
