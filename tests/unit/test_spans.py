@@ -1,5 +1,5 @@
-"""Spans of days: what the aggregator writes a click to (``spans_of``) and what a stats
-request reads for a range (``cover``) must fit, or a range would miss or double clicks."""
+"""Spans of days: a stats request reads a range as a few aligned spans of days, which
+must hold each of its days exactly once, or a range would miss or double clicks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from jobtrail.domain.spans import LEVELS, Span, cover, spans_of
+from jobtrail.domain.spans import LEVELS, Span, add_up, cover, fingerprint, reading
 
 START = date(2026, 1, 1)
 
@@ -28,11 +28,9 @@ def test_a_range_is_covered_by_spans_that_count_each_of_its_days_once(
 ) -> None:
     spans = cover(first, last)
     days = [span.first + timedelta(days=n) for span in spans for n in range(span.days)]
-    # Exactly the range's days, each once, and each from a span its clicks were written to
+    # Exactly the range's days, each once, in aligned spans (so other ranges share them)
     assert days == [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    for span in spans:
-        assert span in spans_of(span.first)
-        assert span in spans_of(span.last)
+    assert all(span.first.toordinal() % span.days == 0 for span in spans)
 
 
 def test_a_range_is_few_spans_whatever_its_length() -> None:
@@ -50,10 +48,29 @@ def test_a_range_is_few_spans_whatever_its_length() -> None:
     assert all(count <= 2 * LEVELS + (length >> LEVELS) for length, count in worst.items())
 
 
-def test_a_day_is_counted_in_one_span_of_each_size() -> None:
-    day = date(2026, 11, 26)
-    spans = spans_of(day)
-    assert [s.days for s in spans] == [1, 2, 4, 8, 16, 32, 64]
-    assert spans[0] == Span(0, day)
-    assert all(s.first <= day <= s.last for s in spans)
-    assert all(s.first.toordinal() % s.days == 0 for s in spans)
+def test_recent_days_are_read_as_days_and_the_rest_as_few_spans() -> None:
+    today = date(2026, 11, 26)
+    parts = reading(date(2026, 10, 28), today, today=today)
+    # Today and yesterday, still counting, are read as they are
+    assert parts[-2:] == [Span(0, date(2026, 11, 25)), Span(0, today)]
+    # and the days before them as few spans, the range exactly, each day once
+    days = [s.first + timedelta(days=n) for s in parts for n in range(s.days)]
+    assert days == [date(2026, 10, 28) + timedelta(days=n) for n in range(30)]
+    assert len(parts) <= 2 + 9
+    # A range of recent days only has no span; one in the future likewise
+    assert reading(today, today, today=today) == [Span(0, today)]
+    assert all(s.level == 0 for s in reading(today, today + timedelta(days=3), today=today))
+
+
+def test_a_span_is_its_days_added_up_and_its_fingerprint_moves_with_every_click() -> None:
+    monday = {"all||human": 2, "all||bots": 1, "all||unique_visitors": 1, "channel|x|human": 2}
+    tuesday = {"all||human": 1, "channel|x|human": 1, "channel|li|bots": 3, "preview|x|hits": 3}
+    assert add_up([monday, tuesday]) == {
+        "channel|x|human": 3,
+        "channel|li|bots": 3,
+        "preview|x|hits": 3,
+    }
+    assert fingerprint([monday, tuesday]) == 5
+    # A late bot click, or a visitor credited late, changes it
+    assert fingerprint([monday, {**tuesday, "all||bots": 1}]) == 6
+    assert fingerprint([{**monday, "all||unique_visitors": 2}, tuesday]) == 6

@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from jobtrail.api.jobs import JobId, store
 from jobtrail.domain import jobs, stats
 from jobtrail.domain.shares import share_stats
-from jobtrail.domain.spans import cover
 from jobtrail.domain.times import utc_now
 from jobtrail.store import counters
 from jobtrail.store.shares import job_shares
@@ -31,13 +30,15 @@ def job_stats(
     to: Annotated[str | None, Query(pattern=_DAY)] = None,
 ) -> dict[str, Any]:
     job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
-    days = stats.day_range(from_, to, today=utc_now().date())
+    today = utc_now().date()
+    days = stats.day_range(from_, to, today=today)
+    totals, rows = counters.job_counters(job.id, days.first, days.last, today=today)
     return {
         **stats.job_stats(
             job.id,
             days,
-            counters.job_day_totals(job.id, days.first.isoformat(), days.last.isoformat()),
-            counters.job_span_counters(job.id, cover(days.first, days.last)),
+            totals,
+            rows,
             {link.slug: (link.channel, link.sharer) for link in job.links},
         ),
         # Shares are all of the job's, whatever the days: a share is not a daily count.

@@ -1,21 +1,20 @@
 """Click counters: what one recorded click adds to, as plain data.
 
-The aggregator turns every click into increments of a few counters (per job and day, and
-per span of days around it: per channel, link, sharer, referrer, country, device and robot
-class; per workspace channel) and into "visitor markers": the first time a visitor is seen
-for a job on a day (and on a channel) is what makes them a unique visitor. Robots are
-counted, never as visitors. Stats later read these counters only, never the clicks.
+The aggregator turns every click into increments of a few counters (per job and day: per
+channel, link, sharer, referrer, country, device and robot class; per workspace channel)
+and into "visitor markers": the first time a visitor is seen for a job on a day (and on a
+channel) is what makes them a unique visitor. Robots are counted, never as visitors.
+Stats later read these counters only, never the clicks (and add days up into spans,
+``domain.spans``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from jobtrail.domain import robots
-from jobtrail.domain.spans import spans_of
 
 NONE = "-"  # the value of a dimension the click did not carry (no referrer, no country)
 
@@ -53,9 +52,8 @@ class CountedClick:
 # - ("job", job, day) holds a job's day: its totals (``all||human``, ``all||bots``,
 #   ``all||unique_visitors``) and every dimension, as attributes
 #   ``<dimension>|<value>|<metric>`` (so a day is one item, however many clicks);
-# - ("span", job, level, first day) holds the same dimensions, without the totals, for an
-#   aligned span of 2**level days (``domain.spans``), so a range of days is a few items;
-# - ("firsts", job) holds when each link was first seen in a preview per platform;
+# - ("firsts", job) holds when each link was first seen in a preview per platform (kept if
+#   already set, so writing it again changes nothing);
 # - ("workspace", workspace, "channel", channel, day) holds a channel's day across the
 #   workspace's jobs.
 CounterKey = tuple[str, ...]
@@ -97,10 +95,6 @@ class BatchPlan:
         human = bot_class == robots.HUMAN
         hit = "human" if human else "bots"
         job_day: CounterKey = ("job", click.job_id, click.day)
-        spans: list[CounterKey] = [
-            ("span", click.job_id, str(span.level), span.first.isoformat())
-            for span in spans_of(date.fromisoformat(click.day))[1:]
-        ]
         dimensions = [
             ("channel", click.channel),
             ("link", click.slug),
@@ -121,10 +115,8 @@ class BatchPlan:
             increments[metric("preview", platform, "hits")] = 1
             first_seen = {metric("preview", f"{click.slug}@{platform}", "first_seen"): click.at}
             self.add(("firsts", click.job_id), Contribution(click.sequence, {}, first_seen))
-        for span in spans:
-            self.add(span, Contribution(click.sequence, increments))
-        totals = {metric("all", "", hit): 1}
-        self.add(job_day, Contribution(click.sequence, {**increments, **totals}))
+        increments[metric("all", "", hit)] = 1
+        self.add(job_day, Contribution(click.sequence, increments))
         if human:
             workspace_channel = (
                 "workspace",
@@ -140,11 +132,10 @@ class BatchPlan:
                 click,
                 (job_day, metric("all", "", unique)),
             )
-            on_channel = metric("channel", click.channel, unique)
             self._mark(
                 ("channel", click.job_id, click.day, click.channel, click.visitor),
                 click,
-                *[(key, on_channel) for key in (job_day, *spans)],
+                (job_day, metric("channel", click.channel, unique)),
                 (workspace_channel, unique),
             )
 

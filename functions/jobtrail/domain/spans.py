@@ -1,18 +1,31 @@
 """Spans of days, so that a stats request reads a few counters whatever its range.
 
-A job's clicks are counted per day and, at the same time, per aligned span of 2, 4, ...,
-64 days (a span of 2**k days starts on a day whose ordinal is a multiple of 2**k). Any range
-of days is then the union of a few disjoint spans: at most two of each size, about
-``2 * log2(days)`` in all (at most 9 for 30 days, 17 for 400), where one counter per day
-would be as many counters as days, each as large as the variety of that day's traffic.
+The aggregator counts a job's clicks per day. A stats request adds days up into aligned
+spans of 2, 4, ..., 64 days (a span of 2**k days starts on a day whose ordinal is a
+multiple of 2**k) and keeps them: any range of days is the union of a few disjoint spans,
+at most two of each size, about ``2 * log2(days)`` in all (at most 9 for 30 days, 17 for
+400), where one counter per day would be as many counters as days, each as large as the
+variety of that day's traffic.
+
+A kept span remembers the ``fingerprint`` of the days it was added up from: their clicks
+and visitors, which every counted click adds to. While its days' fingerprint is the same,
+the span is whole; a late click (a replay, a retry) changes it, and the span is added up
+again. Only days before the last ``RECENT_DAYS`` are read as spans: the recent ones still
+change with every batch, and are read as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from jobtrail.domain.counters import metric
 
 LEVELS = 6  # spans of 2**1 .. 2**6 days, next to the days themselves (level 0)
+RECENT_DAYS = 2  # today and yesterday: still counting
+TOTALS = ("human", "bots", "unique_visitors")  # a day's ``all||<metric>`` counters
 
 
 @dataclass(frozen=True, order=True)
@@ -28,15 +41,8 @@ class Span:
     def days(self) -> int:
         return 1 << self.level
 
-
-def spans_of(day: date) -> list[Span]:
-    """Every span that counts ``day``: the day itself (level 0), then the aligned spans of
-    2 .. 64 days around it."""
-    ordinal = day.toordinal()
-    return [
-        Span(level, date.fromordinal(ordinal - ordinal % (1 << level)))
-        for level in range(LEVELS + 1)
-    ]
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(self.days)]
 
 
 def cover(first: date, last: date) -> list[Span]:
@@ -50,3 +56,28 @@ def cover(first: date, last: date) -> list[Span]:
         spans.append(Span(level, date.fromordinal(start)))
         start += 1 << level
     return spans
+
+
+def reading(first: date, last: date, *, today: date) -> list[Span]:
+    """What a stats request reads for ``first`` .. ``last``: the fewest spans for its days
+    before the recent ones, then each recent day (level 0) on its own."""
+    settled = min(last, today - timedelta(days=RECENT_DAYS))
+    spans = cover(first, settled) if first <= settled else []
+    recent = max(first, settled + timedelta(days=1))
+    return spans + [Span(0, recent + timedelta(days=n)) for n in range((last - recent).days + 1)]
+
+
+def fingerprint(days: Iterable[Mapping[str, Any]]) -> int:
+    """What these days have counted, clicks and visitors: every counted click adds to it,
+    so it tells whether a span added up from them is still whole."""
+    return sum(int(counts.get(metric("all", "", name)) or 0) for counts in days for name in TOTALS)
+
+
+def add_up(days: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """A span's counters: its days' dimensions added up (their totals stay per day)."""
+    counts: dict[str, int] = {}
+    for day in days:
+        for name, amount in day.items():
+            if isinstance(amount, int) and name.count("|") == 2 and not name.startswith("all|"):
+                counts[name] = counts.get(name, 0) + amount
+    return counts

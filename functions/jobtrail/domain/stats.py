@@ -72,7 +72,7 @@ def job_stats(
 ) -> dict[str, Any]:
     """``GET /api/jobs/{job_id}/stats`` from a job's counters: ``day_totals``, each day's
     ``all||<metric>`` (sort key ``D#<day>``), and ``counters``, the items whose days are
-    exactly the range (days and spans, ``domain.spans.cover``) with every dimension as
+    exactly the range (spans and days, ``domain.spans.reading``) with every dimension as
     ``<dimension>|<value>|<metric>``, previews as ``preview|<platform>|hits``, and the
     job's first sight of each link's previews (``preview|<slug>@<platform>|first_seen``).
     ``links`` maps each slug to (channel, sharer)."""

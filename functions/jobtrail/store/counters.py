@@ -10,7 +10,8 @@ pk                          sk                                           item
                                                                          as ``<dim>|<value>|
                                                                          <metric>``
 ``STAT#<job>``              ``S<level>#<first day>``                     a span of 2**level
-                                                                         days: the dimensions
+                                                                         days added up (by
+                                                                         stats, kept)
 ``STAT#<job>``              ``FIRST``                                    previews' first sight
 ``WSSTAT#<workspace>``      ``channel#<channel>``                        jobs and shares
 ``WSSTAT#<workspace>``      ``channel#<channel>#<day>``                  a channel's day
@@ -23,7 +24,9 @@ retries a batch from its first record (after a fault) or from its first failed r
 named after the shard (``f_<shard>``), the last sequence number it included from that
 shard; a retried batch skips, on each counter, what the fence shows it already has. There
 is one fence per shard that ever wrote to a counter, however many batches: a few a day.
-A visitor marker carries the shard and sequence number of the click that claimed it, so a
+(The aggregator writes only days, never spans of days, so a counter's fences are its
+day's.) Previews' first sight needs none: writing it again changes nothing. A visitor
+marker carries the shard and sequence number of the click that claimed it, so a
 retried batch still knows the visitors it found new.
 """
 
@@ -39,7 +42,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey, metric
-from jobtrail.domain.spans import Span
+from jobtrail.domain.spans import TOTALS, Span, add_up, fingerprint, reading
 from jobtrail.store.connection import condition_failed
 from jobtrail.store.models import CounterItem, VisitorMarker
 
@@ -49,7 +52,7 @@ from jobtrail.store.models import CounterItem, VisitorMarker
 MARKER_DAYS = 30
 FENCE_PREFIX = "f_"
 FIRSTS = "FIRST"
-TOTALS = ("human", "bots", "unique_visitors")  # a day's ``all||<metric>`` counters
+BUILT = "built"  # a kept span's attribute: the fingerprint of the days it added up
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 BATCH_GET_RETRIES = 6  # for keys a throttled BatchGetItem leaves unprocessed (~3 s in all)
 
@@ -59,9 +62,6 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     if kind == "job":
         _, job_id, day = key
         return f"STAT#{job_id}", f"D#{day}"
-    if kind == "span":
-        _, job_id, level, first = key
-        return f"STAT#{job_id}", f"S{level}#{first}"
     if kind == "firsts":
         _, job_id = key
         return f"STAT#{job_id}", FIRSTS
@@ -117,6 +117,9 @@ def _fence(shard: str) -> UnicodeAttribute:
 
 def _update(key: CounterKey, contributions: list[Contribution], fence: UnicodeAttribute) -> int:
     pk, sk = counter_key(key)
+    if not any(c.increments for c in contributions):
+        _write(pk, sk, contributions, None, None)  # only "if not yet set": no fence needed
+        return 1
     first = min(c.sequence for c in contributions)
     try:
         _write(pk, sk, contributions, fence, fence.does_not_exist() | (fence < first))
@@ -138,7 +141,7 @@ def _write(
     pk: str,
     sk: str,
     contributions: list[Contribution],
-    fence: UnicodeAttribute,
+    fence: UnicodeAttribute | None,
     condition: Any,
 ) -> None:
     totals: dict[str, int] = {}
@@ -151,7 +154,8 @@ def _write(
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
     ]
-    actions.append(fence.set(max(c.sequence for c in contributions)))
+    if fence is not None:
+        actions.append(fence.set(max(c.sequence for c in contributions)))
     for name, moment in first_seen.items():
         seen = UnicodeAttribute(attr_name=name)
         actions.append(seen.set(seen | moment))
@@ -169,7 +173,10 @@ def _counts(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rows(pk: str, condition: Any, **options: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+Row = tuple[str, dict[str, Any]]
+
+
+def _rows(pk: str, condition: Any, **options: Any) -> Iterator[Row]:
     table = CounterItem._get_connection()
     last_key = None
     while True:
@@ -183,42 +190,84 @@ def _rows(pk: str, condition: Any, **options: Any) -> Iterator[tuple[str, dict[s
             return
 
 
-def job_day_totals(
-    job_id: str, first_day: str, last_day: str
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A job's totals per day from ``first_day`` to ``last_day`` (``all||<metric>``): one
-    query of at most one item a day, of only these few attributes."""
-    yield from _rows(
-        f"STAT#{job_id}",
-        CounterItem.sk.between(f"D#{first_day}", f"D#{last_day}~"),
-        attributes_to_get=["sk", *(metric("all", "", name) for name in TOTALS)],
-    )
-
-
-def job_span_counters(job_id: str, spans: Sequence[Span]) -> list[tuple[str, dict[str, Any]]]:
-    """The counters of ``spans`` (days at level 0) and the job's previews' first sight: one
-    BatchGetItem (more only if DynamoDB leaves keys unprocessed)."""
+def job_counters(
+    job_id: str, first: date, last: date, *, today: date
+) -> tuple[list[Row], list[Row]]:
+    """A job's counters for ``first`` .. ``last``: each day's totals (one Query of at most
+    one item a day, of only these few attributes), and the spans and recent days that make
+    up the range (``domain.spans.reading``) with the previews' first sight (one
+    BatchGetItem). A span not kept yet, or no longer whole, is added up from its days and
+    kept (one Query and one PutItem, the first time)."""
     pk = f"STAT#{job_id}"
-    keys: list[dict[str, Any]] = [{"pk": pk, "sk": FIRSTS}]
-    for span in spans:
-        key: CounterKey = (
-            ("job", job_id, span.first.isoformat())
-            if span.level == 0
-            else ("span", job_id, str(span.level), span.first.isoformat())
+    totals = list(
+        _rows(
+            pk,
+            CounterItem.sk.between(_day_key(first), _day_key(last) + "~"),
+            attributes_to_get=["sk", *(metric("all", "", name) for name in TOTALS)],
         )
-        keys.append({"pk": pk, "sk": counter_key(key)[1]})
+    )
+    by_day = dict(totals)
+    parts = reading(first, last, today=today)
+    found = _batch_get(pk, [_span_key(span) for span in parts] + [FIRSTS])
+    rows: list[Row] = []
+    for span in parts:
+        sort_key = _span_key(span)
+        counts = found.get(sort_key)
+        if span.level:
+            days = [by_day.get(_day_key(day), {}) for day in span.each_day()]
+            kept = fingerprint(days)
+            if not kept:
+                continue  # no click on any of its days
+            if counts is None or counts.get(BUILT) != kept:
+                counts = _add_up(pk, span)
+        if counts is not None:
+            rows.append((sort_key, counts))
+    if FIRSTS in found:
+        rows.append((FIRSTS, found[FIRSTS]))
+    return totals, rows
+
+
+def _day_key(day: date) -> str:
+    return f"D#{day.isoformat()}"
+
+
+def _span_key(span: Span) -> str:
+    return _day_key(span.first) if span.level == 0 else f"S{span.level}#{span.first.isoformat()}"
+
+
+def _add_up(pk: str, span: Span) -> dict[str, Any]:
+    """Add a span up from its days and keep it, with the fingerprint of what it read. Two
+    requests may do so at once: whichever writes last, a later request compares the kept
+    fingerprint with the days' and adds the span up again if it is behind."""
+    days = [
+        counts
+        for _, counts in _rows(
+            pk, CounterItem.sk.between(_day_key(span.first), _day_key(span.last) + "~")
+        )
+    ]
+    counts: dict[str, Any] = {**add_up(days), BUILT: fingerprint(days)}
+    item = {name: {"N": str(amount)} for name, amount in counts.items()}
+    CounterItem._get_connection().put_item(pk, _span_key(span), attributes=item)
+    return counts
+
+
+def _batch_get(pk: str, sort_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Items of one partition by sort key, in one BatchGetItem (more only if DynamoDB
+    leaves keys unprocessed). PynamoDB's Model.batch_get would deserialise into a model,
+    which cannot hold attributes named at run time; the connection's call is the same
+    request, raw."""
     table = CounterItem._get_connection()
     name = CounterItem.Meta.table_name
-    rows: list[tuple[str, dict[str, Any]]] = []
-    # PynamoDB's Model.batch_get would deserialise into a model, which cannot hold
-    # attributes named at run time; the connection's call is the same request, raw.
+    keys: list[dict[str, Any]] = [{"pk": pk, "sk": sort_key} for sort_key in sort_keys]
+    found: dict[str, dict[str, Any]] = {}
     retries = 0
     while keys:
         asked, keys = keys[:BATCH_GET_LIMIT], keys[BATCH_GET_LIMIT:]
         # Keys are {"pk": .., "sk": ..} maps, as Model.batch_get passes them (PynamoDB's
         # hint says strings).
         answer = table.batch_get_item(asked)  # type: ignore[arg-type]
-        rows += [(item["sk"]["S"], _counts(item)) for item in answer["Responses"].get(name, [])]
+        for item in answer["Responses"].get(name, []):
+            found[item["sk"]["S"]] = _counts(item)
         unprocessed = answer.get("UnprocessedKeys", {}).get(name)
         if unprocessed:
             # DynamoDB answers what it could under throttling: ask again for the rest,
@@ -228,8 +277,8 @@ def job_span_counters(job_id: str, spans: Sequence[Span]) -> list[tuple[str, dic
                 raise RuntimeError(f"DynamoDB left {len(unprocessed['Keys'])} counters unread")
             keys += unprocessed["Keys"]
             sleep(min(0.05 * 2**retries, 1.0))
-    return rows
+    return found
 
 
-def workspace_channels(workspace_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def workspace_channels(workspace_id: str) -> Iterator[Row]:
     yield from _rows(f"WSSTAT#{workspace_id}", CounterItem.sk.startswith("channel#"))
