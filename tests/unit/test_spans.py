@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from jobtrail.domain.spans import LEVELS, Span, add_up, cover, fingerprint, reading
+from jobtrail.domain.counters import BatchPlan, CountedClick
+from jobtrail.domain.spans import LEVELS, Span, add_up, cover, reading
 
 START = date(2026, 1, 1)
 
@@ -62,15 +63,48 @@ def test_recent_days_are_read_as_days_and_the_rest_as_few_spans() -> None:
     assert all(s.level == 0 for s in reading(today, today + timedelta(days=3), today=today))
 
 
-def test_a_span_is_its_days_added_up_and_its_fingerprint_moves_with_every_click() -> None:
+def test_a_span_is_its_days_dimensions_added_up_with_each_days_totals() -> None:
     monday = {"all||human": 2, "all||bots": 1, "all||unique_visitors": 1, "channel|x|human": 2}
     tuesday = {"all||human": 1, "channel|x|human": 1, "channel|li|bots": 3, "preview|x|hits": 3}
-    assert add_up([monday, tuesday]) == {
+    days = [(date(2026, 11, 23), monday), (date(2026, 11, 24), tuesday)]
+    assert add_up(days) == {
+        "all|2026-11-23|human": 2,
+        "all|2026-11-23|bots": 1,
+        "all|2026-11-23|unique_visitors": 1,
+        "all|2026-11-24|human": 1,
         "channel|x|human": 3,
         "channel|li|bots": 3,
         "preview|x|hits": 3,
     }
-    assert fingerprint([monday, tuesday]) == 5
-    # A late bot click, or a visitor credited late, changes it
-    assert fingerprint([monday, {**tuesday, "all||bots": 1}]) == 6
-    assert fingerprint([{**monday, "all||unique_visitors": 2}, tuesday]) == 6
+
+
+def _click(day: str, sequence: int) -> CountedClick:
+    return CountedClick(
+        sequence=f"{sequence:040d}",
+        click_id=f"c{sequence}",
+        at=f"{day}T23:59:59.000Z",
+        day=day,
+        workspace_id="w",
+        job_id="j",
+        slug="abc",
+        channel="twitter",
+        sharer=None,
+        visitor=f"v{sequence}",
+        method="GET",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        referrer_host=None,
+        country=None,
+        device="desktop",
+    )
+
+
+def test_a_late_click_is_counted_as_late_only_after_its_day() -> None:
+    # Given a batch counted on the 26th with a click of the 26th and one of the 25th
+    plan = BatchPlan(today="2026-11-26")
+    plan.count(_click("2026-11-25", 1))
+    plan.count(_click("2026-11-26", 2))
+    # Then the late click counts once as late, and that count is written after every day
+    order = [key for key, _ in plan.in_write_order()]
+    assert order[-1] == ("changes", "j")
+    assert [c.increments for c in plan.counters[("changes", "j")]] == [{"late_clicks": 1}]
+    assert ("job", "j", "2026-11-25") in order[:-1]

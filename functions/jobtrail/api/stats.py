@@ -32,12 +32,11 @@ def job_stats(
     job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
     today = utc_now().date()
     days = stats.day_range(from_, to, today=today)
-    totals, rows = counters.job_counters(job.id, days.first, days.last, today=today)
+    rows = counters.job_counters(job.id, days.first, days.last, today=today)
     return {
         **stats.job_stats(
             job.id,
             days,
-            totals,
             rows,
             {link.slug: (link.channel, link.sharer) for link in job.links},
         ),

@@ -54,9 +54,15 @@ class CountedClick:
 #   ``<dimension>|<value>|<metric>`` (so a day is one item, however many clicks);
 # - ("firsts", job) holds when each link was first seen in a preview per platform (kept if
 #   already set, so writing it again changes nothing);
+# - ("changes", job) counts clicks counted after their day was over (a retry, a replay):
+#   spans of days added up before them are behind (``domain.spans``). It needs only to
+#   grow with every such click, so a retry adding to it again does no harm;
 # - ("workspace", workspace, "channel", channel, day) holds a channel's day across the
 #   workspace's jobs.
 CounterKey = tuple[str, ...]
+# Counters whose updates need no fence: written again, they are still right.
+UNFENCED = frozenset({"firsts", "changes"})
+LATE_CLICKS = "late_clicks"
 # A visitor marker: ("job", job, day, visitor) or ("channel", job, day, channel, visitor).
 MarkerKey = tuple[str, ...]
 # A counter the first sight of a visitor credits: its item and attribute.
@@ -81,6 +87,8 @@ class BatchPlan:
     """Everything a batch of clicks adds, kept per counter item with the sequence number of
     each click, so a partly applied batch can be finished without counting twice."""
 
+    # The day being counted now (ISO): a click of an earlier day is late.
+    today: str = ""
     counters: dict[CounterKey, list[Contribution]] = field(default_factory=dict)
     # marker -> (sequence of its first click in the batch, counters it credits)
     markers: dict[MarkerKey, tuple[str, tuple[Credit, ...]]] = field(default_factory=dict)
@@ -117,6 +125,8 @@ class BatchPlan:
             self.add(("firsts", click.job_id), Contribution(click.sequence, {}, first_seen))
         increments[metric("all", "", hit)] = 1
         self.add(job_day, Contribution(click.sequence, increments))
+        if click.day < self.today:
+            self.add(("changes", click.job_id), Contribution(click.sequence, {LATE_CLICKS: 1}))
         if human:
             workspace_channel = (
                 "workspace",
@@ -142,6 +152,11 @@ class BatchPlan:
     def _mark(self, marker: MarkerKey, click: CountedClick, *credits: Credit) -> None:
         if marker not in self.markers:
             self.markers[marker] = (click.sequence, credits)
+
+    def in_write_order(self) -> list[tuple[CounterKey, list[Contribution]]]:
+        """The counters, the count of late clicks last: it must grow only once their days
+        hold them, or a span added up in between would look whole without them."""
+        return sorted(self.counters.items(), key=lambda item: item[0][0] == "changes")
 
     def credit_new_visitor(self, marker: MarkerKey) -> None:
         """The marker was new: its visitor is unique for the counters it credits."""

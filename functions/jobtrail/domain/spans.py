@@ -7,11 +7,13 @@ at most two of each size, about ``2 * log2(days)`` in all (at most 9 for 30 days
 400), where one counter per day would be as many counters as days, each as large as the
 variety of that day's traffic.
 
-A kept span remembers the ``fingerprint`` of the days it was added up from: their clicks
-and visitors, which every counted click adds to. While its days' fingerprint is the same,
-the span is whole; a late click (a replay, a retry) changes it, and the span is added up
-again. Only days before the last ``RECENT_DAYS`` are read as spans: the recent ones still
-change with every batch, and are read as they are.
+A span holds its days' dimensions added up and each of its days' totals (``all|<day>|
+<metric>``, where a day's own item has ``all||<metric>``). Only days before the last
+``RECENT_DAYS`` are read as spans: the recent ones still change with every batch, and are
+read as they are. A click counted after its day was over (a retry, a replay) could belong
+in a kept span, so the aggregator counts such late clicks per job, after writing their
+days; a kept span remembers that count as it was before the span read its days, and is
+added up again when the count has moved.
 """
 
 from __future__ import annotations
@@ -21,11 +23,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from jobtrail.domain.counters import metric
-
 LEVELS = 6  # spans of 2**1 .. 2**6 days, next to the days themselves (level 0)
 RECENT_DAYS = 2  # today and yesterday: still counting
-TOTALS = ("human", "bots", "unique_visitors")  # a day's ``all||<metric>`` counters
 
 
 @dataclass(frozen=True, order=True)
@@ -40,9 +39,6 @@ class Span:
     @property
     def days(self) -> int:
         return 1 << self.level
-
-    def each_day(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range(self.days)]
 
 
 def cover(first: date, last: date) -> list[Span]:
@@ -67,17 +63,15 @@ def reading(first: date, last: date, *, today: date) -> list[Span]:
     return spans + [Span(0, recent + timedelta(days=n)) for n in range((last - recent).days + 1)]
 
 
-def fingerprint(days: Iterable[Mapping[str, Any]]) -> int:
-    """What these days have counted, clicks and visitors: every counted click adds to it,
-    so it tells whether a span added up from them is still whole."""
-    return sum(int(counts.get(metric("all", "", name)) or 0) for counts in days for name in TOTALS)
-
-
-def add_up(days: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """A span's counters: its days' dimensions added up (their totals stay per day)."""
+def add_up(days: Iterable[tuple[date, Mapping[str, Any]]]) -> dict[str, int]:
+    """A span's counters from its days' items: the dimensions added up, and each day's
+    totals (``all||<metric>``) kept apart as ``all|<day>|<metric>``."""
     counts: dict[str, int] = {}
-    for day in days:
-        for name, amount in day.items():
-            if isinstance(amount, int) and name.count("|") == 2 and not name.startswith("all|"):
-                counts[name] = counts.get(name, 0) + amount
+    for day, items in days:
+        for name, amount in items.items():
+            if not isinstance(amount, int) or name.count("|") != 2:
+                continue
+            if name.startswith("all||"):
+                name = f"all|{day.isoformat()}|{name.removeprefix('all||')}"
+            counts[name] = counts.get(name, 0) + amount
     return counts

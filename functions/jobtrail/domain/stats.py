@@ -66,34 +66,31 @@ def _listed(
 def job_stats(
     job_id: str,
     days: DayRange,
-    day_totals: Iterable[Row],
     counters: Iterable[Row],
     links: Mapping[str, tuple[str, str | None]],
 ) -> dict[str, Any]:
-    """``GET /api/jobs/{job_id}/stats`` from a job's counters: ``day_totals``, each day's
-    ``all||<metric>`` (sort key ``D#<day>``), and ``counters``, the items whose days are
-    exactly the range (spans and days, ``domain.spans.reading``) with every dimension as
+    """``GET /api/jobs/{job_id}/stats`` from the job's counters whose days are exactly the
+    range (``domain.spans.reading``): days (sort key ``D#<day>``, totals ``all||<metric>``)
+    and spans (totals per day, ``all|<day>|<metric>``), every dimension as
     ``<dimension>|<value>|<metric>``, previews as ``preview|<platform>|hits``, and the
     job's first sight of each link's previews (``preview|<slug>@<platform>|first_seen``).
     ``links`` maps each slug to (channel, sharer)."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
-    for sort_key, counts in day_totals:
-        day = by_day.get(sort_key.split("#", 1)[1])
-        if day is not None:
-            for metric in day:
-                day[metric] += int(counts.get(f"all||{metric}") or 0)
     dims: dict[str, dict[str, dict[str, int]]] = {}
     hits: dict[str, int] = {}
     first_seen: dict[str, str] = {}
-    for _, counts in counters:
+    for sort_key, counts in counters:
         for name, amount in counts.items():
             if name.count("|") != 2:
                 continue
             dimension, value, metric = name.split("|")
-            if dimension == "all":
-                continue  # a day's totals: by_day has them
+            if dimension == "all":  # a day's totals, in the day's item or a span's
+                day = by_day.get(value or sort_key.removeprefix("D#"))
+                if day is not None and metric in day:
+                    day[metric] += int(amount or 0)
+                continue
             if dimension == "preview":
                 platform = value.rsplit("@", 1)[-1]
                 if metric == "hits":

@@ -48,7 +48,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     records = event.get("Records") or []
     if not records:
         return {"batchItemFailures": [], "state": {}}
-    plan = BatchPlan()
+    now = utc_now()
+    plan = BatchPlan(today=now.date().isoformat())
 
     def count(record: DynamoDBRecord) -> None:
         if record.event_name != DynamoDBRecordEventName.INSERT:
@@ -65,7 +66,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="click_records_failed", unit=MetricUnit.Count, value=len(failed))
         logger.error("click records not counted", extra={"event_ids": [r.event_id for r in failed]})
     try:
-        writes = apply_batch(plan, str(shard), now=utc_now())
+        writes = apply_batch(plan, str(shard), now=now)
     except Exception:
         logger.exception("counters not written; the batch will be retried")
         first = records[0]["dynamodb"]["SequenceNumber"]

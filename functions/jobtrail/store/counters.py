@@ -13,6 +13,7 @@ pk                          sk                                           item
                                                                          days added up (by
                                                                          stats, kept)
 ``STAT#<job>``              ``FIRST``                                    previews' first sight
+``STAT#<job>``              ``CHANGES``                                  late clicks counted
 ``WSSTAT#<workspace>``      ``channel#<channel>``                        jobs and shares
 ``WSSTAT#<workspace>``      ``channel#<channel>#<day>``                  a channel's day
 ``VIS#<job>#<day>``         ``<visitor>`` or ``<channel>#<visitor>``     a visitor marker
@@ -41,8 +42,15 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from jobtrail.domain.counters import BatchPlan, Contribution, CounterKey, MarkerKey, metric
-from jobtrail.domain.spans import TOTALS, Span, add_up, fingerprint, reading
+from jobtrail.domain.counters import (
+    LATE_CLICKS,
+    UNFENCED,
+    BatchPlan,
+    Contribution,
+    CounterKey,
+    MarkerKey,
+)
+from jobtrail.domain.spans import Span, add_up, reading
 from jobtrail.store.connection import condition_failed
 from jobtrail.store.models import CounterItem, VisitorMarker
 
@@ -52,7 +60,8 @@ from jobtrail.store.models import CounterItem, VisitorMarker
 MARKER_DAYS = 30
 FENCE_PREFIX = "f_"
 FIRSTS = "FIRST"
-BUILT = "built"  # a kept span's attribute: the fingerprint of the days it added up
+CHANGES = "CHANGES"  # the job's count of late clicks (``LATE_CLICKS``)
+BUILT = "built"  # a kept span's attribute: the job's count of late clicks it has seen
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 BATCH_GET_RETRIES = 6  # for keys a throttled BatchGetItem leaves unprocessed (~3 s in all)
 
@@ -65,6 +74,9 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     if kind == "firsts":
         _, job_id = key
         return f"STAT#{job_id}", FIRSTS
+    if kind == "changes":
+        _, job_id = key
+        return f"STAT#{job_id}", CHANGES
     if kind == "workspace":
         _, workspace_id, dimension, value, day = key
         return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
@@ -90,7 +102,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
         if _claim(marker, f"{shard}/{sequence}", now=now):
             plan.credit_new_visitor(marker)
     fence = _fence(shard)
-    for key, contributions in plan.counters.items():
+    for key, contributions in plan.in_write_order():
         writes += _update(key, contributions, fence)
     return writes
 
@@ -117,8 +129,8 @@ def _fence(shard: str) -> UnicodeAttribute:
 
 def _update(key: CounterKey, contributions: list[Contribution], fence: UnicodeAttribute) -> int:
     pk, sk = counter_key(key)
-    if not any(c.increments for c in contributions):
-        _write(pk, sk, contributions, None, None)  # only "if not yet set": no fence needed
+    if key[0] in UNFENCED:
+        _write(pk, sk, contributions, None, None)
         return 1
     first = min(c.sequence for c in contributions)
     try:
@@ -190,41 +202,26 @@ def _rows(pk: str, condition: Any, **options: Any) -> Iterator[Row]:
             return
 
 
-def job_counters(
-    job_id: str, first: date, last: date, *, today: date
-) -> tuple[list[Row], list[Row]]:
-    """A job's counters for ``first`` .. ``last``: each day's totals (one Query of at most
-    one item a day, of only these few attributes), and the spans and recent days that make
-    up the range (``domain.spans.reading``) with the previews' first sight (one
-    BatchGetItem). A span not kept yet, or no longer whole, is added up from its days and
-    kept (one Query and one PutItem, the first time)."""
+def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[Row]:
+    """A job's counters for ``first`` .. ``last``: the spans and recent days that make up
+    the range (``domain.spans.reading``), the previews' first sight and the job's count of
+    late clicks, in one BatchGetItem. A span not kept yet, or kept before the count of
+    late clicks last moved, is added up from its days and kept (one Query and one PutItem,
+    the first time)."""
     pk = f"STAT#{job_id}"
-    totals = list(
-        _rows(
-            pk,
-            CounterItem.sk.between(_day_key(first), _day_key(last) + "~"),
-            attributes_to_get=["sk", *(metric("all", "", name) for name in TOTALS)],
-        )
-    )
-    by_day = dict(totals)
     parts = reading(first, last, today=today)
-    found = _batch_get(pk, [_span_key(span) for span in parts] + [FIRSTS])
+    found = _batch_get(pk, [_span_key(span) for span in parts] + [FIRSTS, CHANGES])
+    late = int(found.get(CHANGES, {}).get(LATE_CLICKS) or 0)
     rows: list[Row] = []
     for span in parts:
-        sort_key = _span_key(span)
-        counts = found.get(sort_key)
-        if span.level:
-            days = [by_day.get(_day_key(day), {}) for day in span.each_day()]
-            kept = fingerprint(days)
-            if not kept:
-                continue  # no click on any of its days
-            if counts is None or counts.get(BUILT) != kept:
-                counts = _add_up(pk, span)
+        counts = found.get(_span_key(span))
+        if span.level and (counts is None or counts.get(BUILT) != late):
+            counts = _add_up(pk, span, late)
         if counts is not None:
-            rows.append((sort_key, counts))
+            rows.append((_span_key(span), counts))
     if FIRSTS in found:
         rows.append((FIRSTS, found[FIRSTS]))
-    return totals, rows
+    return rows
 
 
 def _day_key(day: date) -> str:
@@ -235,17 +232,15 @@ def _span_key(span: Span) -> str:
     return _day_key(span.first) if span.level == 0 else f"S{span.level}#{span.first.isoformat()}"
 
 
-def _add_up(pk: str, span: Span) -> dict[str, Any]:
-    """Add a span up from its days and keep it, with the fingerprint of what it read. Two
-    requests may do so at once: whichever writes last, a later request compares the kept
-    fingerprint with the days' and adds the span up again if it is behind."""
-    days = [
-        counts
-        for _, counts in _rows(
-            pk, CounterItem.sk.between(_day_key(span.first), _day_key(span.last) + "~")
-        )
-    ]
-    counts: dict[str, Any] = {**add_up(days), BUILT: fingerprint(days)}
+def _add_up(pk: str, span: Span, late: int) -> dict[str, Any]:
+    """Add a span up from its days and keep it with ``late``, the job's count of late
+    clicks read before its days were. Two requests may do so at once: both read the days
+    after that count, so either span is whole for it."""
+    days = _rows(pk, CounterItem.sk.between(_day_key(span.first), _day_key(span.last) + "~"))
+    counts: dict[str, Any] = {
+        **add_up((date.fromisoformat(key.removeprefix("D#")), items) for key, items in days),
+        BUILT: late,
+    }
     item = {name: {"N": str(amount)} for name, amount in counts.items()}
     CounterItem._get_connection().put_item(pk, _span_key(span), attributes=item)
     return counts
