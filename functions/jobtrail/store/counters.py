@@ -26,8 +26,8 @@ named after the shard (``f_<shard>``), the last sequence number it included from
 shard; a retried batch skips, on each counter, what the fence shows it already has. There
 is one fence per shard that ever wrote to a counter, however many batches: a few a day.
 (The aggregator writes only days, never spans of days, so a counter's fences are its
-day's.) Previews' first sight needs none: writing it again changes nothing. A visitor
-marker carries the shard and sequence number of the click that claimed it, so a
+day's.) Previews' first sight and the count of late clicks need none: writing the first
+again changes nothing, and the second only needs to grow. A visitor marker carries the shard and sequence number of the click that claimed it, so a
 retried batch still knows the visitors it found new.
 """
 
