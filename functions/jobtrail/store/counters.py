@@ -27,8 +27,9 @@ shard; a retried batch skips, on each counter, what the fence shows it already h
 is one fence per shard that ever wrote to a counter, however many batches: a few a day.
 (The aggregator writes only days, never spans of days, so a counter's fences are its
 day's.) Previews' first sight and the count of late clicks need none: writing the first
-again changes nothing, and the second only needs to grow. A visitor marker carries the shard and sequence number of the click that claimed it, so a
-retried batch still knows the visitors it found new.
+again changes nothing, and the second only needs to grow. A visitor marker carries the
+shard and sequence number of the click that claimed it, so a retried batch still knows the
+visitors it found new.
 """
 
 from __future__ import annotations
