@@ -35,11 +35,13 @@ def test_the_pump_feeds_each_click_to_the_consumer_as_lambda_would(
     # Given five clicks and a consumer that takes batches of two
     click_ids = _click_times(api, 5)
     batches: list[list[dict[str, Any]]] = []
+    events: list[dict[str, Any]] = []
     invoke = functions.invoke
 
     def recording(name: str, event: Any = None) -> Any:
         if name == "aggregator":
             batches.append(event["Records"])
+            events.append(event)
         return invoke(name, event)
 
     monkeypatch.setattr(functions, "invoke", recording)
@@ -54,6 +56,12 @@ def test_the_pump_feeds_each_click_to_the_consumer_as_lambda_would(
     assert {r["eventName"] for r in records} == {"INSERT"}
     stream = boto3.client("dynamodb").describe_table(TableName="jobtrail-events")["Table"]
     assert {r["eventSourceARN"] for r in records} == {stream["LatestStreamArn"]}
+    # in the tumbling window's event, which names the shard the batch comes from
+    shards = boto3.client("dynamodbstreams").describe_stream(StreamArn=stream["LatestStreamArn"])[
+        "StreamDescription"
+    ]["Shards"]
+    assert {e["shardId"] for e in events} <= {shard["ShardId"] for shard in shards}
+    assert all(e["state"] == {} and e["window"]["start"] < e["window"]["end"] for e in events)
     assert pump.pump_once() == 0
 
 
@@ -81,6 +89,29 @@ def test_records_a_consumer_reports_failed_are_delivered_again(
     # Then the failed record and those after it come again, the first one does not
     assert len(seen) == 5
     assert seen[3:] == seen[1:3]
+
+
+def test_an_answer_without_a_state_is_a_failure_as_with_a_tumbling_window(
+    api: Client, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a consumer that once answers without the state Lambda requires of it
+    _click_times(api, 2)
+    answers: list[Any] = []
+    invoke = functions.invoke
+
+    def stateless_once(name: str, event: Any = None) -> Any:
+        answer = invoke(name, event)
+        if name == "aggregator" and not answers:
+            answer = {"batchItemFailures": []}
+        answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(functions, "invoke", stateless_once)
+    # When the pump delivers the batch
+    stream_pump(functions).pump_once()
+    # Then the batch comes again, whole
+    assert len(answers) == 2
+    assert answers[1] == {"batchItemFailures": [], "state": {}}
 
 
 def test_the_timer_runs_scheduled_functions(functions: LocalFunctions) -> None:
