@@ -189,13 +189,11 @@ def _counts(item: Mapping[str, Any]) -> dict[str, Any]:
 Row = tuple[str, dict[str, Any]]
 
 
-def _rows(pk: str, condition: Any, **options: Any) -> Iterator[Row]:
+def _rows(pk: str, condition: Any) -> Iterator[Row]:
     table = CounterItem._get_connection()
     last_key = None
     while True:
-        page = table.query(
-            pk, range_key_condition=condition, exclusive_start_key=last_key, **options
-        )
+        page = table.query(pk, range_key_condition=condition, exclusive_start_key=last_key)
         for item in page.get("Items", []):
             yield item["sk"]["S"], _counts(item)
         last_key = page.get("LastEvaluatedKey")
