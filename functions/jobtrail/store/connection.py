@@ -30,7 +30,7 @@ class _Connection(Connection):
         # PynamoDB adds ReturnConsumedCapacity=TOTAL where a call does not say: say NONE.
         if operation_name in _CAPACITY_OPERATIONS:
             operation_kwargs.setdefault("ReturnConsumedCapacity", "NONE")
-        return dict(super().dispatch(operation_name, operation_kwargs))
+        return super().dispatch(operation_name, operation_kwargs)
 
 
 # The operations that take ReturnConsumedCapacity (table management ones do not).
