@@ -70,24 +70,24 @@ def job_stats(
     links: Mapping[str, tuple[str, str | None]],
 ) -> dict[str, Any]:
     """``GET /api/jobs/{job_id}/stats`` from the job's counters whose days are exactly the
-    range (``domain.spans.reading``): days (sort key ``D#<day>``, totals ``all||<metric>``)
-    and spans (totals per day, ``all|<day>|<metric>``), every dimension as
-    ``<dimension>|<value>|<metric>``, previews as ``preview|<platform>|hits``, and the
-    job's first sight of each link's previews (``preview|<slug>@<platform>|first_seen``).
-    ``links`` maps each slug to (channel, sharer)."""
+    range (spans of days, ``domain.spans.reading``): totals per day as
+    ``all|<day>|<metric>``, every dimension as ``<dimension>|<value>|<metric>``, previews
+    as ``preview|<platform>|hits``, and the job's first sight of each link's previews
+    (``preview|<slug>@<platform>|first_seen``). ``links`` maps each slug to (channel,
+    sharer)."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
     dims: dict[str, dict[str, dict[str, int]]] = {}
     hits: dict[str, int] = {}
     first_seen: dict[str, str] = {}
-    for sort_key, counts in counters:
+    for _, counts in counters:
         for name, amount in counts.items():
             if name.count("|") != 2:
                 continue
             dimension, value, metric = name.split("|")
-            if dimension == "all":  # a day's totals, in the day's item or a span's
-                day = by_day.get(value or sort_key.removeprefix("D#"))
+            if dimension == "all":  # a day's totals
+                day = by_day.get(value)
                 if day is not None and metric in day:
                     day[metric] += int(amount or 0)
                 continue

@@ -60,6 +60,7 @@ from jobtrail.store.models import CounterItem, VisitorMarker
 # exact for unique visitors within this many days after the click's day.
 MARKER_DAYS = 30
 FENCE_PREFIX = "f_"
+DAY_PREFIX = "D#"  # a job's day item: ``D#<day>``
 FIRSTS = "FIRST"
 CHANGES = "CHANGES"  # the job's count of late clicks (``LATE_CLICKS``)
 BUILT = "built"  # a kept span's attribute: the job's count of late clicks it has seen
@@ -71,7 +72,7 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     kind = key[0]
     if kind == "job":
         _, job_id, day = key
-        return f"STAT#{job_id}", f"D#{day}"
+        return f"STAT#{job_id}", _day_key(day)
     if kind == "firsts":
         _, job_id = key
         return f"STAT#{job_id}", FIRSTS
@@ -216,6 +217,8 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
         counts = found.get(_span_key(span))
         if span.level and (counts is None or counts.get(BUILT) != late):
             counts = _add_up(pk, span, late)
+        elif not span.level and counts is not None:
+            counts = add_up([(span.first, counts)])  # a day read as a span of one day
         if counts is not None:
             rows.append((_span_key(span), counts))
     if FIRSTS in found:
@@ -223,21 +226,27 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
     return rows
 
 
-def _day_key(day: date) -> str:
-    return f"D#{day.isoformat()}"
+def _day_key(day: str) -> str:
+    return f"{DAY_PREFIX}{day}"
 
 
 def _span_key(span: Span) -> str:
-    return _day_key(span.first) if span.level == 0 else f"S{span.level}#{span.first.isoformat()}"
+    first = span.first.isoformat()
+    return _day_key(first) if span.level == 0 else f"S{span.level}#{first}"
 
 
 def _add_up(pk: str, span: Span, late: int) -> dict[str, Any]:
     """Add a span up from its days and keep it with ``late``, the job's count of late
     clicks read before its days were. Two requests may do so at once: both read the days
     after that count, so either span is whole for it."""
-    days = _rows(pk, CounterItem.sk.between(_day_key(span.first), _day_key(span.last) + "~"))
+    days = _rows(
+        pk,
+        CounterItem.sk.between(
+            _day_key(span.first.isoformat()), _day_key(span.last.isoformat()) + "~"
+        ),
+    )
     counts: dict[str, Any] = {
-        **add_up((date.fromisoformat(key.removeprefix("D#")), items) for key, items in days),
+        **add_up((date.fromisoformat(key.removeprefix(DAY_PREFIX)), items) for key, items in days),
         BUILT: late,
     }
     item = {name: {"N": str(amount)} for name, amount in counts.items()}
