@@ -4,6 +4,7 @@ into counters, and the stats read the counters."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,6 +195,24 @@ def test_a_poison_record_is_reported_alone_and_the_others_count_once(
     assert _stats(api, job)["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 3}
 
 
+def _counter_writes_fail_after(
+    monkeypatch: pytest.MonkeyPatch, writes: int, error: str
+) -> Callable[[], None]:
+    """Counter updates fail with ``error`` after the first ``writes``; answers what ends
+    the fault."""
+    update = counter_store._update
+    done: list[int] = []
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        if len(done) >= writes:
+            raise RuntimeError(error)
+        done.append(1)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(counter_store, "_update", failing)
+    return lambda: monkeypatch.setattr(counter_store, "_update", update)
+
+
 def test_a_crash_half_way_through_the_writes_then_a_retry_counts_exactly(
     api: Client, job: dict[str, Any], functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,22 +221,13 @@ def test_a_crash_half_way_through_the_writes_then_a_retry_counts_exactly(
         _click(api, slug, ip=f"198.51.100.{n % 2}")
     (event,) = _stream_events(functions)
     # When the counter writes fail half way
-    update = counter_store._update
-    done: list[int] = []
-
-    def failing(*args: Any, **kwargs: Any) -> int:
-        if len(done) >= 1:
-            raise RuntimeError("throttled")
-        done.append(1)
-        return update(*args, **kwargs)
-
-    monkeypatch.setattr(counter_store, "_update", failing)
+    mended = _counter_writes_fail_after(monkeypatch, 1, "throttled")
     answer = functions.invoke("aggregator", copy.deepcopy(event))
     first = event["Records"][0]["dynamodb"]["SequenceNumber"]
     assert answer == {"batchItemFailures": [{"itemIdentifier": first}], "state": {}}
     partial = _stats(api, job)["clicks"]
     # And Lambda retries the batch, now with one more click behind it
-    monkeypatch.setattr(counter_store, "_update", update)
+    mended()
     _click(api, job["links"][0]["slug"], ip="198.51.100.7")
     (stream,) = _stream_events(functions)
     seen = {r["eventID"] for r in event["Records"]}
@@ -383,18 +393,9 @@ def test_a_crash_then_lambda_halving_the_batch_counts_exactly(
     for n in range(6):
         _click(api, job["links"][n % 2]["slug"], ip=f"198.51.100.{n}")
     (event,) = _stream_events(functions)
-    update = counter_store._update
-    done: list[int] = []
-
-    def crashing(*args: Any, **kwargs: Any) -> int:
-        if len(done) >= 3:
-            raise RuntimeError("Task timed out")
-        done.append(1)
-        return update(*args, **kwargs)
-
-    monkeypatch.setattr(counter_store, "_update", crashing)
+    mended = _counter_writes_fail_after(monkeypatch, 3, "Task timed out")
     functions.invoke("aggregator", copy.deepcopy(event))
-    monkeypatch.setattr(counter_store, "_update", update)
+    mended()
     # When Lambda bisects it (BisectBatchOnFunctionError) and delivers each half
     records = event["Records"]
     for half in (records[:3], records[3:]):
