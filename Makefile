@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint typecheck unit integration infra e2e bench synth clean
+.PHONY: install run test lint typecheck unit integration dates infra e2e bench synth clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,23 @@ typecheck: install
 
 test: lint typecheck
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory dates
 
 unit: install
 	$(PY) -m pytest tests/unit
 
 integration: install
 	$(PY) -m pytest tests/integration
+
+# The integration tests again with the functions' clock at a month's end, a year's end and
+# a leap day (tests/fakes/clock.py), so that no date can turn the suite red.
+TEST_MOMENTS := 2027-01-31T23:00:00Z 2026-12-31T23:00:00Z 2028-02-29T12:00:00Z
+
+dates: install
+	@for moment in $(TEST_MOMENTS); do \
+		echo "integration tests at $$moment"; \
+		JOBTRAIL_TEST_NOW=$$moment $(PY) -m pytest -q -p no:cacheprovider tests/integration || exit 1; \
+	done
 
 infra: install
 	$(PY) -m pytest tests/infra

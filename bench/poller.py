@@ -75,12 +75,12 @@ from bench.redirect import (
 from infra.local.dispatch import Dispatcher
 from infra.local.dynamodb import create_tables
 from infra.local.functions import LocalFunctions
+from jobtrail.config import DEFAULT_MAX_REQUESTS, Settings
 from jobtrail.domain import jobs
 from jobtrail.domain.poller import RunReport, poll
 from jobtrail.domain.shares import slug_of
 from jobtrail.domain.slugs import random_slug
 from jobtrail.domain.times import iso, utc_now
-from jobtrail.sources.config import DEFAULT_MAX_REQUESTS, poller_settings
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
 from jobtrail.store.jobs import DynamoJobStore
@@ -89,7 +89,7 @@ from jobtrail.store.shares import TRACK_DAYS, DynamoShareStore, job_shares
 from jobtrail.store.workspaces import create_workspace
 from tests.fakes.x_api import FakeXApi, Request, Tweet, User, XWorld, running_fake_x
 
-# Read on demand by jobtrail (settings(), poller_settings()), so setting them here, before
+# Read by Settings.from_env() when the bench wires the poller, so setting them here, before
 # main runs, is early enough. setdefault, so that a caller can still override one.
 POLLER_ENV = {"SHORT_BASE_URL": "https://jt.example", "X_MAX_REQUESTS_PER_RUN": "1000"}
 for _name, _value in POLLER_ENV.items():
@@ -491,7 +491,7 @@ def make_links(links: int) -> tuple[str, list[str], list[str]]:
 
 
 def run_links(links: int, steps: Sequence[Step], start: datetime) -> LinkRun:
-    settings = poller_settings()
+    settings = Settings.from_env()
     host = settings.short_host
     result = LinkRun(links, max_requests=settings.max_requests_per_run)
     calls = DynamoCalls()
@@ -806,8 +806,8 @@ def environment_line(plan: Plan) -> str:
         f"{platform.system()} {platform.machine()}), {os.cpu_count()} CPUs; {versions}\n"
         f"links {', '.join(map(str, plan.links))} in {JOBS} jobs; {len(plan.steps)} polls; "
         f"{posts} posts (and their reposts and quotes) in the same X history for each; "
-        f"X_MAX_REQUESTS_PER_RUN={poller_settings().max_requests_per_run}, "
-        f"short host {poller_settings().short_host}\n"
+        f"X_MAX_REQUESTS_PER_RUN={Settings.from_env().max_requests_per_run}, "
+        f"short host {Settings.from_env().short_host}\n"
         "moto's TransactWriteItems snapshots only the items a transaction names "
         "(item_level_transactions): same results, faster"
     )

@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
-from types import ModuleType
 from typing import Any
 
 # Set before anything from jobtrail (or boto3) is imported: the handler reads its settings,
@@ -104,11 +103,31 @@ class Budget:
     ok: bool
 
 
+class BenchClock:
+    """The redirect's clock in the bench: the system's, but a section can move it to
+    another day, or past the link cache's time to live (so that the next call takes the
+    real miss path: look up, find it expired, read, store)."""
+
+    def __init__(self) -> None:
+        self.days = 0
+        self.skipped = 0.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(days=self.days)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def expire_cache(self) -> None:
+        self.skipped += 24 * 3600
+
+
 @dataclass
 class World:
     """Everything the in-process sections share: moto, the tables, the two handlers."""
 
-    redirect: ModuleType
+    redirect: Handler  # wired as on a cold start, with ``clock``
+    clock: BenchClock
     reference: Handler
     events: list[dict[str, Any]]
     context: Any
@@ -298,6 +317,7 @@ def setup(stack: contextlib.ExitStack) -> World:
     from infra.local.context import LocalContext
     from infra.local.dynamodb import create_tables
     from infra.local.events import http_event, sample
+    from jobtrail.config import Settings
     from jobtrail.domain.ids import new_id
     from jobtrail.handlers import redirect
     from jobtrail.store.jobs import SLUG_SORT_KEY, slug_key
@@ -346,8 +366,10 @@ def setup(stack: contextlib.ExitStack) -> World:
                 path_parameters={"slug": SLUG},
             )
         )
+    clock = BenchClock()
     return World(
-        redirect=redirect,
+        redirect=redirect.build(Settings.from_env(), clock),
+        clock=clock,
         reference=reference_handler,
         events=pool,
         context=LocalContext("redirect"),
@@ -369,8 +391,8 @@ def count_calls(
 ) -> tuple[list[Budget], int, int]:
     """Section 1. Answers its budgets, the client count once warm, and how many warm
     invocations it made after that."""
-    redirect, events, context = world.redirect, world.events, world.context
-    handler: Handler = redirect.lambda_handler
+    events, context = world.events, world.context
+    handler: Handler = world.redirect
     rows: list[list[object]] = []
     budgets: list[Budget] = []
 
@@ -405,7 +427,7 @@ def count_calls(
         warm_clients = clients.count
         totals.clear()
 
-        uncached = run(plan.calls, redirect._links.clear)
+        uncached = run(plan.calls, world.clock.expire_cache)
         expected = "GetItem main SLUG + PutItem events"
         ok = uncached == Counter({expected: plan.calls})
         rows.append(["warm, slug not cached", plan.calls, shown(uncached), expected, verdict(ok)])
@@ -438,12 +460,12 @@ def count_calls(
 
         # A new UTC day for the same warm function: its first redirect fetches that day's
         # salt once (reading it, and creating it as the day's first), the next ones never.
-        tomorrow = datetime.now(UTC) + timedelta(days=1)
-        with patched(redirect, "utc_now", lambda: tomorrow):
-            new_day = run(1)
-            first_reads = totals.pop(salt_reads, 0)
-            after = run(ROLLOVER_CALLS)
-            after_reads = totals.pop(salt_reads, 0)
+        world.clock.days = 1
+        new_day = run(1)
+        first_reads = totals.pop(salt_reads, 0)
+        after = run(ROLLOVER_CALLS)
+        after_reads = totals.pop(salt_reads, 0)
+        world.clock.days = 0
         rows.append(["new UTC day, first call", 1, shown(new_day), "salt read once", ""])
         rows.append(["new UTC day, next calls", ROLLOVER_CALLS, shown(after), "PutItem events", ""])
         salt_ok = warm_reads == 0 and first_reads == 1 and after_reads == 0
@@ -516,7 +538,6 @@ def run_interleaved(variants: list[Variant], world: World, calls: int, block: in
 
 def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
     """Section 2. Answers its budgets and how many handler invocations it made."""
-    redirect = world.redirect
     primes = 0
 
     def prime() -> None:
@@ -524,7 +545,7 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
         # entry lives 60 s): one untimed call puts it back.
         nonlocal primes
         primes += 1
-        invoke(redirect.lambda_handler, world.events[0], world.context)
+        invoke(world.redirect, world.events[0], world.context)
 
     def variants() -> list[Variant]:
         return [
@@ -534,8 +555,8 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
             # of the same module, in the same process and moto backend as the reference.
             # SLUG_CACHE_SECONDS=0 would need a second import (a reload or another process) and
             # could not interleave with the reference.
-            Variant("handler, slug not cached", redirect.lambda_handler, redirect._links.clear),
-            Variant("handler, slug cached", redirect.lambda_handler, before_block=prime),
+            Variant("handler, slug not cached", world.redirect, world.clock.expire_cache),
+            Variant("handler, slug cached", world.redirect, before_block=prime),
         ]
 
     with powertools_output_discarded():
@@ -622,13 +643,12 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
 
 def profile(world: World, calls: int) -> None:
     """``--profile``: where a warm uncached redirect spends its time (cProfile, tottime)."""
-    redirect = world.redirect
     profiler = cProfile.Profile()
     with powertools_output_discarded():
         for i in range(calls):
-            redirect._links.clear()
+            world.clock.expire_cache()
             event = world.events[i % len(world.events)]
-            profiler.runcall(redirect.lambda_handler, event, world.context)
+            profiler.runcall(world.redirect, event, world.context)
     say(f"   cProfile of {calls} warm uncached redirects (top 25 by cumulative time)")
     stats = pstats.Stats(profiler, stream=sys.__stdout__)
     stats.sort_stats("cumulative").print_stats(25)

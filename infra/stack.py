@@ -24,8 +24,8 @@ from infra.constructs.secrets import SourceSecrets
 from infra.constructs.streams import StreamConsumers
 from infra.constructs.tables import Tables
 from infra.routes import FUNCTIONS, SCHEDULES
-from jobtrail.config import DEFAULT_RETENTION_DAYS
-from jobtrail.sources.config import DEFAULT_BLUESKY_API, DEFAULT_MAX_REQUESTS, DEFAULT_X_API
+from jobtrail.config import DEFAULT_MAX_REQUESTS, DEFAULT_RETENTION_DAYS
+from jobtrail.sources.config import DEFAULT_BLUESKY_API, DEFAULT_X_API
 
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 

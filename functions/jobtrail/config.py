@@ -1,16 +1,40 @@
 """Settings read from the environment, in one place. Every function reads the same names;
-CDK sets them on AWS and the local runtime sets them for ``make run``."""
+CDK sets them on AWS and the local runtime sets them for ``make run``.
+
+They are parsed once per function instance, where its handler is wired
+(``jobtrail.wiring``), and passed down from there: nothing else reads the environment.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 SERVICE_NAME = "jobtrail"
 METRICS_NAMESPACE = "jobtrail"
 DEFAULT_RETENTION_DAYS = 400
 DEFAULT_SLUG_CACHE_SECONDS = 60
+DEFAULT_MAX_REQUESTS = 50
 MAX_BODY_BYTES = 64 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; its message names the variable and what it needs."""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {raw}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -18,16 +42,30 @@ class Settings:
     short_base_url: str
     click_retention_days: int
     slug_cache_seconds: float
+    main_table: str
+    events_table: str
+    # The share poller's budget of X requests per run.
+    max_requests_per_run: int = DEFAULT_MAX_REQUESTS
 
+    @property
+    def short_host(self) -> str:
+        """The short links' host, as the poller searches for it."""
+        return (urlsplit(self.short_base_url).hostname or "").lower()
 
-def settings() -> Settings:
-    """Read on demand (cheap), so tests and the local runtime can change the environment."""
-    return Settings(
-        short_base_url=os.environ.get("SHORT_BASE_URL", "http://127.0.0.1:3000").rstrip("/"),
-        click_retention_days=int(
-            os.environ.get("CLICK_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
-        ),
-        slug_cache_seconds=float(
-            os.environ.get("SLUG_CACHE_SECONDS", str(DEFAULT_SLUG_CACHE_SECONDS))
-        ),
-    )
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            short_base_url=env.get("SHORT_BASE_URL", "http://127.0.0.1:3000").rstrip("/"),
+            click_retention_days=int(
+                _number(env, "CLICK_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1)
+            ),
+            slug_cache_seconds=_number(
+                env, "SLUG_CACHE_SECONDS", DEFAULT_SLUG_CACHE_SECONDS, minimum=0
+            ),
+            main_table=env.get("MAIN_TABLE_NAME") or "jobtrail-main",
+            events_table=env.get("EVENTS_TABLE_NAME") or "jobtrail-events",
+            max_requests_per_run=int(
+                _number(env, "X_MAX_REQUESTS_PER_RUN", DEFAULT_MAX_REQUESTS, minimum=1)
+            ),
+        )

@@ -1,5 +1,9 @@
 """The functions of the route table, loaded in this process and invoked one at a time each,
-as a single warm Lambda instance would be (the handlers keep per-instance state)."""
+as a single warm Lambda instance would be (the handlers keep per-instance state).
+
+Each handler is wired here as on a cold start on Lambda (its module's ``build``), with the
+settings and the clock this runtime was given: the system's for ``make run``, a test's own
+for the tests."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from typing import Any
 from infra.local.context import LocalContext
 from infra.local.events import sample
 from infra.routes import FUNCTIONS
+from jobtrail.config import Settings
+from jobtrail.domain.times import SYSTEM_CLOCK, Clock
 
 Handler = Callable[[Any, Any], Any]
 
@@ -21,7 +27,9 @@ class UnknownFunction(KeyError):
 
 
 class LocalFunctions:
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.settings = settings or Settings.from_env()
+        self.clock = clock
         self._handlers: dict[str, Handler] = {}
         self._locks: dict[str, AbstractContextManager[Any]] = {
             name: threading.Lock() for name in FUNCTIONS
@@ -31,8 +39,9 @@ class LocalFunctions:
         if name not in FUNCTIONS:
             raise UnknownFunction(name)
         if name not in self._handlers:
-            module, _, attribute = FUNCTIONS[name].handler.rpartition(".")
-            self._handlers[name] = getattr(importlib.import_module(module), attribute)
+            module, _, _entry_point = FUNCTIONS[name].handler.rpartition(".")
+            build = importlib.import_module(module).build
+            self._handlers[name] = build(self.settings, self.clock)
         return self._handlers[name]
 
     def load_all(self) -> None:

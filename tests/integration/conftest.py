@@ -18,22 +18,25 @@ from infra.local.dynamodb import create_tables
 from infra.local.functions import LocalFunctions
 from infra.local.streams import StreamPump
 from infra.routes import STREAM_CONSUMERS
-from jobtrail.domain.times import iso, utc_now
-from jobtrail.handlers import authorizer, redirect
+from jobtrail.config import Settings
+from jobtrail.domain.times import iso
 from jobtrail.store.workspaces import create_workspace
+from tests.fakes.clock import FakeClock
 
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
-    """Fresh tables in a fresh moto, and warm functions that remember nothing."""
+    """Fresh tables in a fresh moto."""
     with mock_aws():
         client = boto3.client("dynamodb")
         create_tables(client)
-        redirect._links.clear()
-        redirect._salt = None
-        redirect._stand_in_salt = None
-        authorizer._cache.clear()
         yield client
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time every function of a test sees: it stands still until the test moves it."""
+    return FakeClock()
 
 
 @dataclass
@@ -90,8 +93,9 @@ class Client:
 
 
 @pytest.fixture
-def functions(aws: Any) -> LocalFunctions:
-    return LocalFunctions()
+def functions(aws: Any, clock: FakeClock) -> LocalFunctions:
+    """The functions, wired afresh for each test (warm functions that remember nothing)."""
+    return LocalFunctions(Settings.from_env(), clock)
 
 
 @pytest.fixture
@@ -100,8 +104,8 @@ def dispatcher(functions: LocalFunctions) -> Dispatcher:
 
 
 @pytest.fixture
-def workspace(aws: Any) -> tuple[str, str]:
-    return create_workspace("Acme", now=iso(utc_now()))
+def workspace(aws: Any, clock: FakeClock) -> tuple[str, str]:
+    return create_workspace("Acme", now=iso(clock.now()))
 
 
 @pytest.fixture
@@ -110,8 +114,8 @@ def api(dispatcher: Dispatcher, workspace: tuple[str, str]) -> Client:
 
 
 @pytest.fixture
-def other_api(dispatcher: Dispatcher) -> Client:
-    return Client(dispatcher, create_workspace("Rival", now=iso(utc_now()))[1])
+def other_api(dispatcher: Dispatcher, clock: FakeClock) -> Client:
+    return Client(dispatcher, create_workspace("Rival", now=iso(clock.now()))[1])
 
 
 def all_items(client: Any) -> list[dict[str, Any]]:

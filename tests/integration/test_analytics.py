@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
 from infra.local.functions import LocalFunctions
-from jobtrail.handlers import aggregator, redirect
+from jobtrail.domain.times import iso
 from jobtrail.store import counters as counter_store
+from tests.fakes.clock import FakeClock, start_moment
 from tests.integration.conftest import JOB, Client, stream_pump
 
 CHROME = (
@@ -24,21 +25,17 @@ IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
     "like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
 )
-TODAY = datetime(2026, 11, 25, 10, tzinfo=UTC)
+# Where the functions' clock starts (``clock``): every date below is counted from it, so
+# that the suite passes whatever day it is run on (``make test`` runs it on several).
+TODAY = start_moment()
+
+
+def _day(offset: int = 0) -> str:
+    return (TODAY + timedelta(days=offset)).date().isoformat()
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
-    """The time the redirect and the aggregator see (the aggregator counts a batch at once,
-    unless a test moves the clock between the clicks and counting them)."""
-    now = [TODAY]
-    monkeypatch.setattr(redirect, "utc_now", lambda: now[0])
-    monkeypatch.setattr(aggregator, "utc_now", lambda: now[0])
-    return now
-
-
-@pytest.fixture
-def job(api: Client, clock: list[datetime]) -> dict[str, Any]:
+def job(api: Client, clock: FakeClock) -> dict[str, Any]:
     return dict(api.post("/api/jobs", JOB).json())
 
 
@@ -74,20 +71,21 @@ def _aggregate(functions: LocalFunctions) -> None:
         assert functions.invoke("aggregator", event) == {"batchItemFailures": [], "state": {}}
 
 
-def _stats(api: Client, job: dict[str, Any], query: str = "from=2026-11-20&to=2026-11-26") -> Any:
+def _stats(api: Client, job: dict[str, Any], query: str | None = None) -> Any:
+    query = query or f"from={_day(-5)}&to={_day(1)}"
     reply = api.get(f"/api/jobs/{job['id']}/stats", query=query)
     assert reply.status == 200, reply.text
     return reply.json()
 
 
 def test_one_visitor_twice_in_a_day_is_two_clicks_and_one_visitor(
-    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: list[datetime]
+    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: FakeClock
 ) -> None:
     # Given one person who clicks twice on a day and once the next day
     slug = job["links"][0]["slug"]
     _click(api, slug)
     _click(api, slug)
-    clock[0] = TODAY + timedelta(days=1)
+    clock.set(TODAY + timedelta(days=1))
     _click(api, slug)
     # When the clicks have been counted
     _aggregate(functions)
@@ -95,9 +93,9 @@ def test_one_visitor_twice_in_a_day_is_two_clicks_and_one_visitor(
     # Then three human clicks, one visitor a day, two in all
     assert stats["clicks"] == {"total": 3, "human": 3, "bots": 0, "unique_visitors": 2}
     days = {d["date"]: d for d in stats["by_day"]}
-    assert days["2026-11-25"] == {"date": "2026-11-25", "human": 2, "bots": 0, "unique_visitors": 1}
-    assert days["2026-11-26"]["unique_visitors"] == 1
-    assert days["2026-11-24"] == {"date": "2026-11-24", "human": 0, "bots": 0, "unique_visitors": 0}
+    assert days[_day()] == {"date": _day(), "human": 2, "bots": 0, "unique_visitors": 1}
+    assert days[_day(1)]["unique_visitors"] == 1
+    assert days[_day(-1)] == {"date": _day(-1), "human": 0, "bots": 0, "unique_visitors": 0}
     assert len(stats["by_day"]) == 7
 
 
@@ -123,7 +121,7 @@ def test_robots_and_previews_are_counted_apart(
         {"channel": "linkedin", "human": 0, "bots": 3, "unique_visitors": 0},
     ]
     assert stats["previews"]["x"]["hits"] == 1
-    assert stats["previews"]["x"]["first_seen"].startswith("2026-11-25T10:00")
+    assert stats["previews"]["x"]["first_seen"].startswith(iso(TODAY)[:16])
     assert stats["previews"]["linkedin"]["hits"] == 1
     assert stats["bots_by_class"] == {"bot": 2, "preview:linkedin": 1, "preview:x": 1}
     assert {r["referrer"]: r["human"] for r in stats["by_referrer"]} == {"t.co": 1, None: 1}
@@ -138,8 +136,9 @@ def test_robots_and_previews_are_counted_apart(
 def test_a_persons_link_shows_in_by_sharer(
     api: Client, job: dict[str, Any], functions: LocalFunctions
 ) -> None:
-    api.post(f"/api/jobs/{job['id']}/links", {"channel": "linkedin", "sharer": "anna"})
-    link = api.get(f"/api/jobs/{job['id']}").json()["links"][-1]
+    link = api.post(
+        f"/api/jobs/{job['id']}/links", {"channel": "linkedin", "sharer": "anna"}
+    ).json()
     _click(api, link["slug"])
     _click(api, job["links"][0]["slug"])
     _aggregate(functions)
@@ -276,14 +275,9 @@ def test_a_malformed_date_is_422(api: Client, job: dict[str, Any]) -> None:
     assert api.get(f"/api/jobs/{job['id']}/stats", query="from=yesterday").status == 422
 
 
-def test_the_default_range_is_the_last_30_days(
-    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from jobtrail.api import stats as stats_api
-
-    monkeypatch.setattr(stats_api, "utc_now", lambda: TODAY)
+def test_the_default_range_is_the_last_30_days(api: Client, job: dict[str, Any]) -> None:
     stats = api.get(f"/api/jobs/{job['id']}/stats").json()
-    assert (stats["from"], stats["to"], len(stats["by_day"])) == ("2026-10-27", "2026-11-25", 30)
+    assert (stats["from"], stats["to"], len(stats["by_day"])) == (_day(-29), _day(), 30)
 
 
 def test_another_workspaces_stats_are_404(
@@ -343,7 +337,7 @@ def test_visitor_markers_outlive_their_day_so_late_clicks_do_not_count_twice(
     _aggregate(functions)
     markers = list(VisitorMarker.scan(VisitorMarker.pk.startswith("VIS#")))
     assert len(markers) == 2  # the job's and the channel's
-    assert all(m.expires_at >= datetime(2026, 12, 25, tzinfo=UTC) for m in markers)
+    assert all(m.expires_at >= TODAY + timedelta(days=30) for m in markers)
 
 
 def _one_click_per_batch(functions: LocalFunctions) -> list[dict[str, Any]]:
@@ -379,7 +373,7 @@ def test_a_trickle_of_clicks_leaves_one_fence_per_shard_on_each_counter(
         key: sorted(name for name in item if name.startswith("f_"))
         for key, item in _totals(job).items()
     }
-    assert fences.pop("D#2026-11-25") == [
+    assert fences.pop(f"D#{_day()}") == [
         "f_00000001795597200000-4f2a9c1e",
         "f_00000001795597200001-4f2a9c1e",
     ]
@@ -408,19 +402,19 @@ def test_a_crash_then_lambda_halving_the_batch_counts_exactly(
 
 
 def test_any_range_of_days_counts_exactly_the_clicks_of_those_days(
-    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: list[datetime]
+    api: Client, job: dict[str, Any], functions: LocalFunctions, clock: FakeClock
 ) -> None:
     # Given clicks on 40 consecutive days (across spans of every size), each day's own
     # number of clicks on its own channel and referrer
-    first = datetime(2026, 9, 1, 10, tzinfo=UTC)
+    first = TODAY - timedelta(days=85)
     twitter, linkedin = job["links"][0]["slug"], job["links"][1]["slug"]
     expected: dict[str, tuple[int, str]] = {}
     for n in range(40):
-        clock[0] = first + timedelta(days=n)
+        clock.set(first + timedelta(days=n))
         clicks, slug = 1 + n % 2 + n % 3 // 2, (twitter if n % 3 else linkedin)
         for _ in range(clicks):
             _click(api, slug, referer=f"https://ref{n % 5}.example/")
-        expected[clock[0].date().isoformat()] = (clicks, slug)
+        expected[clock.now().date().isoformat()] = (clicks, slug)
     _aggregate(functions)
     # When ranges of every shape are asked for
     for since, until in [(0, 39), (3, 36), (1, 1), (14, 33)]:
@@ -472,15 +466,17 @@ def test_days_added_up_into_spans_are_kept_until_a_late_click_changes_them(
     api: Client,
     job: dict[str, Any],
     functions: LocalFunctions,
-    clock: list[datetime],
+    clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given a click a day for 20 days in September, each counted on its day
-    first = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    # Given a click a day for 20 days, three months back, each counted on its day
+    first = TODAY - timedelta(days=85)
     for n in range(20):
-        clock[0] = first + timedelta(days=n)
+        clock.set(first + timedelta(days=n))
         _click(api, job["links"][0]["slug"])
         _aggregate(functions)
+    # (and read today: which spans a range can keep depends on how old its days are)
+    clock.set(TODAY)
     added_up: list[str] = []
     add_up = counter_store._add_up
     monkeypatch.setattr(
@@ -488,7 +484,7 @@ def test_days_added_up_into_spans_are_kept_until_a_late_click_changes_them(
         "_add_up",
         lambda pk, span, late: added_up.append(str(span)) or add_up(pk, span, late),
     )
-    query = "from=2026-09-01&to=2026-09-20"
+    query = f"from={first.date().isoformat()}&to={(first + timedelta(days=19)).date()}"
     # When the same range is asked for twice
     assert _stats(api, job, query)["clicks"]["human"] == 20
     built = len(added_up)
@@ -497,9 +493,9 @@ def test_days_added_up_into_spans_are_kept_until_a_late_click_changes_them(
     assert built >= 2
     assert len(added_up) == built
     # And when a click of one of those days is counted late (a replay, say)
-    clock[0] = datetime(2026, 9, 6, 23, tzinfo=UTC)
+    clock.set((first + timedelta(days=5)).replace(hour=23))
     _click(api, job["links"][1]["slug"], referer="https://www.linkedin.com/")
-    clock[0] = TODAY
+    clock.set(TODAY)
     _aggregate(functions)
     stats = _stats(api, job, query)
     # Then it shows at once: the job's kept spans are added up again, once

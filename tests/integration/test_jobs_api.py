@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jobtrail.store.jobs import DynamoJobStore
+from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, Client, all_items
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -91,8 +92,9 @@ def test_a_forged_cursor_is_refused(api: Client) -> None:
     assert reply.error_code == "invalid_cursor"
 
 
-def test_adding_a_persons_link_with_a_custom_slug(api: Client) -> None:
+def test_adding_a_persons_link_with_a_custom_slug(api: Client, clock: FakeClock) -> None:
     job = api.post("/api/jobs", JOB).json()
+    clock.advance(1)
     reply = api.post(
         f"/api/jobs/{job['id']}/links",
         {"channel": "linkedin", "sharer": "@anna_dev", "slug": "webdev-li"},

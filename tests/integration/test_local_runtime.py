@@ -4,7 +4,7 @@ event source mapping), the timer (EventBridge) and the scheduled housekeeping.""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -12,9 +12,9 @@ import pytest
 
 from infra.local.functions import LocalFunctions
 from infra.local.timer import Timer
-from jobtrail.handlers import housekeeping
 from jobtrail.store import clicks as click_store
 from jobtrail.store.models import SaltItem
+from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, Client, stream_pump
 
 
@@ -134,16 +134,15 @@ def test_the_timer_runs_scheduled_functions(functions: LocalFunctions) -> None:
 
 
 def test_housekeeping_makes_tomorrows_salt_and_forgets_old_ones(
-    aws: Any, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+    aws: Any, functions: LocalFunctions, clock: FakeClock
 ) -> None:
     # Given salts of the last days
-    today = datetime(2026, 11, 25, 23, tzinfo=UTC)
+    today = clock.now()
     for back in range(5):
         click_store.salt_for((today - timedelta(days=back)).date())
-    monkeypatch.setattr(housekeeping, "utc_now", lambda: today)
     # When the daily housekeeping runs
     result = functions.invoke("housekeeping")
     # Then today's and tomorrow's salts exist, yesterday's is kept, older ones are gone
     days = sorted(item.pk.removeprefix("SALT#") for item in SaltItem.scan())
-    assert days == ["2026-11-24", "2026-11-25", "2026-11-26"]
+    assert days == [(today + timedelta(days=n)).date().isoformat() for n in (-1, 0, 1)]
     assert result["salts_forgotten"] == 3

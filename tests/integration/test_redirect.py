@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import botocore.client
 import pytest
 
-from jobtrail.handlers import redirect
 from jobtrail.store.models import ClickItem, LinkItem
+from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, Client, all_items
 
 CHROME = (
@@ -99,18 +99,17 @@ def test_an_unknown_slug_is_404_and_records_nothing(api: Client, aws: Any) -> No
 
 
 def test_no_address_is_stored_and_a_visitor_is_one_per_day(
-    api: Client, job: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
+    api: Client, job: dict[str, Any], aws: Any, clock: FakeClock
 ) -> None:
     slug = job["links"][0]["slug"]
-    day = datetime(2026, 11, 25, 9, tzinfo=UTC)
-    monkeypatch.setattr(redirect, "utc_now", lambda: day)
+    day = clock.now()
     api.dispatcher.request(
         "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
     )
     api.dispatcher.request(
         "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
     )
-    monkeypatch.setattr(redirect, "utc_now", lambda: day + timedelta(days=1))
+    clock.set(day + timedelta(days=1))
     api.dispatcher.request(
         "GET", f"/{slug}", headers={"user-agent": CHROME}, source_ip="203.0.113.7"
     )
@@ -122,11 +121,11 @@ def test_no_address_is_stored_and_a_visitor_is_one_per_day(
 
 
 def test_a_warm_redirect_reads_the_link_once_and_writes_the_click_once(
-    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    api: Client, job: dict[str, Any], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slug = job["links"][0]["slug"]
     _click(api, slug)  # warm: the day's salt is known now
-    redirect._links.clear()
+    clock.advance(61)  # and the link no longer cached
     calls: list[str] = []
     make_api_call = botocore.client.BaseClient._make_api_call
 
@@ -146,19 +145,17 @@ def test_a_warm_redirect_reads_the_link_once_and_writes_the_click_once(
 
 
 def test_a_changed_link_takes_effect_within_a_minute(
-    api: Client, job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    api: Client, job: dict[str, Any], clock: FakeClock
 ) -> None:
     # Given a warm function that has the link cached
     slug = job["links"][0]["slug"]
-    clock = [1000.0]
-    monkeypatch.setattr(redirect.time, "monotonic", lambda: clock[0])
     _click(api, slug)
     item = LinkItem.get(f"SLUG#{slug}", "LINK")
     item.update(actions=[LinkItem.target_url.set("https://careers.example.se/moved")])
     # When the link changes, then a minute passes
-    clock[0] += 30
+    clock.advance(30)
     still = _click(api, slug).headers["location"]
-    clock[0] += 31
+    clock.advance(31)
     moved = _click(api, slug).headers["location"]
     # Then the change shows within the minute
     assert still.startswith("https://careers.example.se/jobs/123?")

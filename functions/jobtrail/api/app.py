@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.api import errors, jobs, shares, stats
 from jobtrail.api.schemas import Health
+from jobtrail.api.services import Services
 from jobtrail.config import MAX_BODY_BYTES
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -63,7 +64,7 @@ def workspace_of(event: dict[str, Any]) -> str | None:
     return str(workspace_id) if workspace_id else None
 
 
-def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext, services: Services) -> dict[str, Any]:
     if _body_size(event) > MAX_BODY_BYTES:
         return errors.proxy_error(
             413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."
@@ -78,5 +79,5 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("body") and headers.get("content-type", "").startswith(_FORM):
         # Every body this API takes is JSON; `curl -d` labels it a form by default.
         event["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
-    app.append_context(workspace_id=workspace_id)
+    app.append_context(workspace_id=workspace_id, services=services)
     return app.resolve(event, context)

@@ -10,26 +10,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobtrail.api.schemas import JobCreate, JobList, JobOut, JobSummary, LinkCreate, LinkOut
-from jobtrail.config import settings
+from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs
-from jobtrail.domain.times import utc_now
 from jobtrail.observability import metrics
-from jobtrail.store.jobs import DynamoJobStore
 
 router = Router()
-store = DynamoJobStore()
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
 
 
-def _workspace() -> str:
-    return str(router.context["workspace_id"])
-
-
-def link_out(link: jobs.Link) -> LinkOut:
+def link_out(link: jobs.Link, short_base_url: str) -> LinkOut:
     return LinkOut(
         slug=link.slug,
-        short_url=f"{settings().short_base_url}/{link.slug}",
+        short_url=f"{short_base_url}/{link.slug}",
         job_id=link.job_id,
         channel=link.channel,
         sharer=link.sharer,
@@ -50,8 +43,11 @@ def _summary(job: jobs.Job) -> JobSummary:
     )
 
 
-def job_out(job: jobs.Job) -> JobOut:
-    return JobOut(**_summary(job).model_dump(), links=[link_out(link) for link in job.links])
+def job_out(job: jobs.Job, short_base_url: str) -> JobOut:
+    return JobOut(
+        **_summary(job).model_dump(),
+        links=[link_out(link, short_base_url) for link in job.links],
+    )
 
 
 @router.post(
@@ -61,20 +57,22 @@ def job_out(job: jobs.Job) -> JobOut:
     tags=["jobs"],
 )
 def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
+    given = services(router)
     job = jobs.create_job(
-        store,
-        workspace_id=_workspace(),
+        given.jobs,
+        workspace_id=workspace(router),
         title=body.title,
         url=body.url,
         tags=body.tags,
         channels=body.channels,
         ats_id=body.ats_id,
-        short_base_url=settings().short_base_url,
-        now=utc_now(),
+        short_base_url=given.settings.short_base_url,
+        now=given.clock.now(),
     )
     metrics.add_metric(name="jobs_created", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=len(job.links))
-    return Response(status_code=201, content_type="application/json", body=job_out(job))
+    created = job_out(job, given.settings.short_base_url)
+    return Response(status_code=201, content_type="application/json", body=created)
 
 
 @router.get("/api/jobs", summary="List the workspace's jobs, newest first", tags=["jobs"])
@@ -82,13 +80,15 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> JobList:
-    page = store.list_jobs(_workspace(), limit=limit, cursor=cursor)
+    page = services(router).jobs.list_jobs(workspace(router), limit=limit, cursor=cursor)
     return JobList(items=[_summary(job) for job in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/api/jobs/<job_id>", summary="One job, with its links", tags=["jobs"])
 def get_job(job_id: JobId) -> JobOut:
-    return job_out(jobs.get_job(store, workspace_id=_workspace(), job_id=job_id))
+    given = services(router)
+    job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)
+    return job_out(job, given.settings.short_base_url)
 
 
 @router.post(
@@ -98,14 +98,16 @@ def get_job(job_id: JobId) -> JobOut:
     tags=["links"],
 )
 def create_link(job_id: JobId, body: Annotated[LinkCreate, Body()]) -> Response[LinkOut]:
+    given = services(router)
     link = jobs.add_link(
-        store,
-        workspace_id=_workspace(),
+        given.jobs,
+        workspace_id=workspace(router),
         job_id=job_id,
         channel=body.channel,
         sharer=body.sharer.lstrip("@") if body.sharer else None,
         slug=body.slug,
-        now=utc_now(),
+        now=given.clock.now(),
     )
     metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=1)
-    return Response(status_code=201, content_type="application/json", body=link_out(link))
+    created = link_out(link, given.settings.short_base_url)
+    return Response(status_code=201, content_type="application/json", body=created)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from jobtrail.api.jobs import JobId, store
+from jobtrail.api.jobs import JobId
+from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs
 from jobtrail.domain.errors import DomainError
 from jobtrail.domain.shares import share_view, spread
@@ -18,7 +19,7 @@ router = Router()
 
 
 def _shares(job_id: str) -> list[Any]:
-    job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
+    job = jobs.get_job(services(router).jobs, workspace_id=workspace(router), job_id=job_id)
     return job_shares(job.id)
 
 

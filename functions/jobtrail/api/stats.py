@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from jobtrail.api.jobs import JobId, store
+from jobtrail.api.jobs import JobId
+from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs, stats
 from jobtrail.domain.shares import share_stats
-from jobtrail.domain.times import utc_now
 from jobtrail.store import counters
 from jobtrail.store.shares import job_shares
 
@@ -29,8 +29,9 @@ def job_stats(
     from_: Annotated[str | None, Query(alias="from", pattern=_DAY)] = None,
     to: Annotated[str | None, Query(pattern=_DAY)] = None,
 ) -> dict[str, Any]:
-    job = jobs.get_job(store, workspace_id=str(router.context["workspace_id"]), job_id=job_id)
-    today = utc_now().date()
+    given = services(router)
+    job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)
+    today = given.clock.now().date()
     days = stats.day_range(from_, to, today=today)
     rows = counters.job_counters(job.id, days.first, days.last, today=today)
     return {
@@ -49,5 +50,5 @@ def job_stats(
     "/api/stats/channels", summary="Channels compared across the workspace's jobs", tags=["stats"]
 )
 def channel_stats() -> dict[str, Any]:
-    rows = counters.workspace_channels(str(router.context["workspace_id"]))
+    rows = counters.workspace_channels(workspace(router))
     return {"items": stats.channel_stats(rows)}

@@ -24,21 +24,34 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobtrail.config import Settings
 from jobtrail.domain.counters import BatchPlan, read_click
-from jobtrail.domain.times import utc_now
+from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
 from jobtrail.store.counters import apply_batch
+from jobtrail.store.models import use_tables
 from jobtrail.tracing import tracer
-
-processor = BatchProcessor(
-    event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
-)
+from jobtrail.wiring import Handler, entry_point
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def build(settings: Settings, clock: Clock) -> Handler:
+    use_tables(settings.main_table, settings.events_table)
+    processor = BatchProcessor(
+        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
+    )
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return count_batch(event, context, processor, clock)
+
+    return lambda_handler
+
+
+def count_batch(
+    event: dict[str, Any], context: LambdaContext, processor: BatchProcessor, clock: Clock
+) -> dict[str, Any]:
     shard = event.get("shardId")
     if not shard:
         raise ValueError(
@@ -48,7 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     records = event.get("Records") or []
     if not records:
         return {"batchItemFailures": [], "state": {}}
-    now = utc_now()
+    now = clock.now()
     plan = BatchPlan(today=now.date().isoformat())
 
     def count(record: DynamoDBRecord) -> None:
@@ -74,3 +87,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="clicks_counted", unit=MetricUnit.Count, value=plan.clicks)
     metrics.add_metric(name="counter_writes", unit=MetricUnit.Count, value=writes)
     return {**processor.response(), "state": {}}
+
+
+lambda_handler = entry_point(build)

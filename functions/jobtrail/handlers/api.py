@@ -8,12 +8,27 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.api.app import handle
+from jobtrail.api.services import Services
+from jobtrail.config import Settings
+from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
+from jobtrail.store.jobs import DynamoJobStore
+from jobtrail.store.models import use_tables
 from jobtrail.tracing import tracer
+from jobtrail.wiring import Handler, entry_point
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context)
+def build(settings: Settings, clock: Clock) -> Handler:
+    use_tables(settings.main_table, settings.events_table)
+    services = Services(settings=settings, clock=clock, jobs=DynamoJobStore())
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return handle(event, context, services)
+
+    return lambda_handler
+
+
+lambda_handler = entry_point(build)

@@ -12,7 +12,6 @@ must still reach us to get the contract's error.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import event_source
@@ -22,41 +21,54 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobtrail.cache import TtlCache
+from jobtrail.config import Settings
 from jobtrail.domain.keys import bearer_token, hash_api_key
+from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
+from jobtrail.store.models import use_tables
 from jobtrail.store.workspaces import workspace_of_key
 from jobtrail.tracing import tracer
+from jobtrail.wiring import Handler, entry_point
 
 KNOWN_KEY_SECONDS = 60.0
 UNKNOWN_KEY_SECONDS = 10.0
-_MAX_CACHED = 10_000
-_cache: dict[str, tuple[float, str | None]] = {}
 
 
-def resolve_workspace(api_key: str | None) -> str | None:
-    if not api_key:
-        return None
-    key_hash = hash_api_key(api_key)
-    now = time.monotonic()
-    cached = _cache.get(key_hash)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    workspace_id = workspace_of_key(api_key)
-    if len(_cache) >= _MAX_CACHED:
-        _cache.clear()
-    ttl = KNOWN_KEY_SECONDS if workspace_id else UNKNOWN_KEY_SECONDS
-    _cache[key_hash] = (now + ttl, workspace_id)
-    return workspace_id
+class Authorizer:
+    def __init__(self, clock: Clock) -> None:
+        # Keyed by the key's hash: the cache holds no key a memory dump could reveal.
+        self.workspaces: TtlCache[str | None] = TtlCache(clock.monotonic)
+
+    def workspace_of(self, api_key: str | None) -> str | None:
+        if not api_key:
+            return None
+        return self.workspaces.get(
+            hash_api_key(api_key),
+            lambda: workspace_of_key(api_key),
+            lambda workspace_id: KNOWN_KEY_SECONDS if workspace_id else UNKNOWN_KEY_SECONDS,
+        )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-@event_source(data_class=APIGatewayAuthorizerEventV2)
-def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
-    workspace_id = resolve_workspace(bearer_token(event.headers.get("authorization")))
-    if workspace_id is None:
-        logger.info("request without a valid API key", extra={"path": event.raw_path})
-    return APIGatewayAuthorizerResponseV2(
-        authorize=True, context={"workspace_id": workspace_id or ""}
-    ).asdict()
+def build(settings: Settings, clock: Clock) -> Handler:
+    use_tables(settings.main_table, settings.events_table)
+    authorizer = Authorizer(clock)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    @event_source(data_class=APIGatewayAuthorizerEventV2)
+    def lambda_handler(
+        event: APIGatewayAuthorizerEventV2, context: LambdaContext
+    ) -> dict[str, Any]:
+        workspace_id = authorizer.workspace_of(bearer_token(event.headers.get("authorization")))
+        if workspace_id is None:
+            logger.info("request without a valid API key", extra={"path": event.raw_path})
+        return APIGatewayAuthorizerResponseV2(
+            authorize=True, context={"workspace_id": workspace_id or ""}
+        ).asdict()
+
+    return lambda_handler
+
+
+lambda_handler = entry_point(build)

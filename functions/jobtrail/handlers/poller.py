@@ -8,27 +8,39 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobtrail.config import Settings
 from jobtrail.domain.poller import poll_all
-from jobtrail.domain.times import utc_now
+from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
-from jobtrail.sources.config import poller_settings, share_sources
+from jobtrail.sources.config import share_sources
 from jobtrail.store.clicks import find_link
+from jobtrail.store.models import use_tables
 from jobtrail.store.shares import DynamoShareStore
 from jobtrail.tracing import tracer
+from jobtrail.wiring import Handler, entry_point
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = poller_settings()
+def build(settings: Settings, clock: Clock) -> Handler:
+    use_tables(settings.main_table, settings.events_table)
+    shares = DynamoShareStore()
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return poll(settings, clock, shares)
+
+    return lambda_handler
+
+
+def poll(settings: Settings, clock: Clock, shares: DynamoShareStore) -> dict[str, Any]:
     reports = poll_all(
         share_sources(),
-        DynamoShareStore(),
+        shares,
         short_host=settings.short_host,
         find_link=find_link,
         max_requests=settings.max_requests_per_run,
-        now=utc_now(),
+        now=clock.now(),
     )
     for report in reports:
         platform = {"platform": report.platform}
@@ -41,3 +53,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             metrics.add_metric(name="rate_limited_runs", unit=MetricUnit.Count, value=1)
         logger.info("share poll", extra={**platform, **report.as_dict()})
     return {"runs": [report.as_dict() for report in reports]}
+
+
+lambda_handler = entry_point(build)

@@ -16,59 +16,26 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from datetime import date
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.config import settings
+from jobtrail.cache import TtlCache
+from jobtrail.config import Settings
 from jobtrail.domain import clicks, replay
 from jobtrail.domain.errors import Unavailable
-from jobtrail.domain.times import utc_now
+from jobtrail.domain.times import Clock
 from jobtrail.domain.urls import tracked_location
 from jobtrail.observability import logger, metrics
 from jobtrail.store import clicks as store
+from jobtrail.store.models import use_tables
+from jobtrail.wiring import Handler, entry_point
 
-_MAX_CACHED = 10_000
-_links: dict[str, tuple[float, clicks.LinkTarget]] = {}
-_salt: tuple[date, str] | None = None
-_stand_in_salt: tuple[date, str] | None = None
-_SETTINGS = settings()
 # Long enough for a throttled table to recover, short enough that a crawler (browsers
 # ignore it) comes back soon.
 RETRY_AFTER_SECONDS = 2
-
-
-def _link(slug: str) -> clicks.LinkTarget | None:
-    now = time.monotonic()
-    cached = _links.get(slug)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    link = store.find_link(slug)
-    if link is not None:
-        if len(_links) >= _MAX_CACHED:
-            _links.clear()
-        _links[slug] = (now + _SETTINGS.slug_cache_seconds, link)
-    return link
-
-
-def _salt_of(day: date) -> str:
-    global _salt, _stand_in_salt
-    if _salt is None or _salt[0] != day:
-        try:
-            _salt = (day, store.salt_for(day))
-        except Unavailable as error:
-            # The link is known, so the visitor still gets it, and the click is still
-            # recorded: hashed with a random salt of this instance and day that is never
-            # stored. Unique visitors may be counted twice across the fault, but no
-            # address is kept. The real salt is asked for again on the next request.
-            logger.warning("salt unavailable, using a stand-in", extra={"error": str(error)})
-            if _stand_in_salt is None or _stand_in_salt[0] != day:
-                _stand_in_salt = (day, secrets.token_hex(32))
-            return _stand_in_salt[1]
-    return _salt[1]
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> dict[str, Any]:
@@ -116,38 +83,90 @@ def _visit(event: dict[str, Any]) -> clicks.Visit:
     )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    slug = (event.get("pathParameters") or {}).get("slug", "")
-    try:
-        link = _link(slug)
-    except Unavailable as error:
-        logger.error("link lookup failed", extra={"slug": slug, "error": str(error)})
-        metrics.add_metric(name="link_lookups_failed", unit=MetricUnit.Count, value=1)
-        return _unavailable()
-    if link is None:
-        return _not_found(slug)
-    now = utc_now()
-    click = clicks.record(
-        link,
-        _visit(event),
-        salt=_salt_of(now.date()),
-        now=now,
-        retention_days=_SETTINGS.click_retention_days,
-    )
-    _save(click)
-    metrics.add_metric(
-        name="clicks" if click.bot_class == "human" else "bot_hits", unit=MetricUnit.Count, value=1
-    )
-    return {
-        "statusCode": 302,
-        "headers": {
-            "Location": tracked_location(
-                link.target_url, channel=link.channel, job_id=link.job_id, click_id=click.click_id
-            ),
-            "Cache-Control": "no-store",
-            "X-Robots-Tag": "noindex",
-        },
-        "body": "",
-    }
+class Redirect:
+    """A warm redirect: its settings, its clock, the links it has read (each kept at most
+    ``slug_cache_seconds``) and the day's salt."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.links: TtlCache[clicks.LinkTarget | None] = TtlCache(clock.monotonic)
+        self._salt: tuple[date, str] | None = None
+        self._stand_in_salt: tuple[date, str] | None = None
+
+    def _link(self, slug: str) -> clicks.LinkTarget | None:
+        # A missing slug is not kept: a link made a moment later must work at once.
+        return self.links.get(
+            slug,
+            lambda: store.find_link(slug),
+            lambda link: self.settings.slug_cache_seconds if link is not None else None,
+        )
+
+    def _salt_of(self, day: date) -> str:
+        if self._salt is None or self._salt[0] != day:
+            try:
+                self._salt = (day, store.salt_for(day))
+            except Unavailable as error:
+                # The link is known, so the visitor still gets it, and the click is still
+                # recorded: hashed with a random salt of this instance and day that is
+                # never stored. Unique visitors may be counted twice across the fault, but
+                # no address is kept. The real salt is asked for again on the next request.
+                logger.warning("salt unavailable, using a stand-in", extra={"error": str(error)})
+                if self._stand_in_salt is None or self._stand_in_salt[0] != day:
+                    self._stand_in_salt = (day, secrets.token_hex(32))
+                return self._stand_in_salt[1]
+        return self._salt[1]
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        slug = (event.get("pathParameters") or {}).get("slug", "")
+        try:
+            link = self._link(slug)
+        except Unavailable as error:
+            logger.error("link lookup failed", extra={"slug": slug, "error": str(error)})
+            metrics.add_metric(name="link_lookups_failed", unit=MetricUnit.Count, value=1)
+            return _unavailable()
+        if link is None:
+            return _not_found(slug)
+        now = self.clock.now()
+        click = clicks.record(
+            link,
+            _visit(event),
+            salt=self._salt_of(now.date()),
+            now=now,
+            retention_days=self.settings.click_retention_days,
+        )
+        _save(click)
+        metrics.add_metric(
+            name="clicks" if click.bot_class == "human" else "bot_hits",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        return {
+            "statusCode": 302,
+            "headers": {
+                "Location": tracked_location(
+                    link.target_url,
+                    channel=link.channel,
+                    job_id=link.job_id,
+                    click_id=click.click_id,
+                ),
+                "Cache-Control": "no-store",
+                "X-Robots-Tag": "noindex",
+            },
+            "body": "",
+        }
+
+
+def build(settings: Settings, clock: Clock) -> Handler:
+    use_tables(settings.main_table, settings.events_table)
+    redirect = Redirect(settings, clock)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return redirect(event)
+
+    return lambda_handler
+
+
+lambda_handler = entry_point(build)

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
-from jobtrail.config import settings
 from jobtrail.sources.base import ShareSource
 
 DEFAULT_X_API = "https://api.x.com"
 DEFAULT_BLUESKY_API = "https://bsky.social"
-DEFAULT_MAX_REQUESTS = 50
 # What the stack puts in a secret until the company sets it: that network is then skipped.
 PLACEHOLDER = "REPLACE_ME"
 
@@ -24,20 +20,6 @@ PLACEHOLDER = "REPLACE_ME"
 def _given(value: str | None) -> str | None:
     value = (value or "").strip()
     return value if value and value != PLACEHOLDER else None
-
-
-@dataclass(frozen=True)
-class PollerSettings:
-    short_host: str
-    max_requests_per_run: int
-
-
-def poller_settings() -> PollerSettings:
-    host = (urlsplit(settings().short_base_url).hostname or "").lower()
-    return PollerSettings(
-        short_host=host,
-        max_requests_per_run=int(os.environ.get("X_MAX_REQUESTS_PER_RUN", DEFAULT_MAX_REQUESTS)),
-    )
 
 
 def _secret(name: str) -> str:

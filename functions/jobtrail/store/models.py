@@ -20,7 +20,6 @@ clicks spread over every partition; it streams new items to the aggregator.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pynamodb.attributes import (
@@ -44,19 +43,15 @@ class _Meta:
     max_retry_attempts = connection.MAX_RETRY_ATTEMPTS
 
 
-def main_table_name() -> str:
-    return os.environ.get("MAIN_TABLE_NAME", "jobtrail-main")
-
-
-def events_table_name() -> str:
-    return os.environ.get("EVENTS_TABLE_NAME", "jobtrail-events")
+DEFAULT_MAIN_TABLE = "jobtrail-main"
+DEFAULT_EVENTS_TABLE = "jobtrail-events"
 
 
 class MainItem(Model):
     """The key every item of the main table has."""
 
     class Meta(_Meta):
-        table_name = main_table_name()
+        table_name = DEFAULT_MAIN_TABLE
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -109,7 +104,7 @@ class ClickItem(Model):
     """One click (or robot fetch) of a short link. Append-only; expires by TTL."""
 
     class Meta(_Meta):
-        table_name = events_table_name()
+        table_name = DEFAULT_EVENTS_TABLE
         stream_view_type = "NEW_IMAGE"
 
     click_id = UnicodeAttribute(hash_key=True)
@@ -200,5 +195,20 @@ class PollState(MainItem):
     lease_owner = UnicodeAttribute(null=True)
 
 
-# Every subclass of MainItem inherits MainItem's table connection.
+def use_tables(main: str, events: str) -> None:
+    """Point the models at the tables a function was configured with (its settings),
+    once, where its handler is wired. Every subclass of MainItem shares MainItem's Meta,
+    so it follows; PynamoDB makes a model a new table connection when its table name
+    changes, and those connections are then shared again."""
+    if (MainItem.Meta.table_name, ClickItem.Meta.table_name) == (main, events):
+        return
+    MainItem.Meta.table_name = main
+    ClickItem.Meta.table_name = events
+    for model in MainItem.__subclasses__():
+        if "_connection" in model.__dict__:
+            # A subclass that made a connection of its own would keep the old table.
+            delattr(model, "_connection")
+    connection.share(MainItem, ClickItem)
+
+
 connection.share(MainItem, ClickItem)
