@@ -139,12 +139,23 @@ class _CareersPage(BaseHTTPRequestHandler):
         return None
 
 
+@dataclass(frozen=True)
+class CareersSite:
+    """A company's careers site on a public name, served on this machine. A job URL may not
+    point at 127.0.0.1, so a browser is told to reach the name at ``address``."""
+
+    url: str
+    host: str
+    address: str
+
+
 @pytest.fixture(scope="session")
-def careers_site() -> Iterator[str]:
+def careers_site() -> Iterator[CareersSite]:
     """A company's careers site, where the job ads live."""
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), _CareersPage)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    host = "careers.example.com"
+    yield CareersSite(f"http://{host}", host, f"127.0.0.1:{server.server_port}")
     server.shutdown()
     server.server_close()

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import CareersSite, Stack
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -15,7 +15,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 def test_a_short_link_opened_in_a_browser_lands_on_the_job_ad(
-    stack: Stack, careers_site: str
+    stack: Stack, careers_site: CareersSite
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -25,7 +25,7 @@ def test_a_short_link_opened_in_a_browser_lands_on_the_job_ad(
         "/api/jobs",
         {
             "title": "Webbutvecklare",
-            "url": f"{careers_site}/jobs/123?lang=sv",
+            "url": f"{careers_site.url}/jobs/123?lang=sv",
             "channels": ["linkedin"],
         },
     ).json()
@@ -41,6 +41,8 @@ def test_a_short_link_opened_in_a_browser_lands_on_the_job_ad(
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                # The careers site's public name leads to its server on this machine.
+                f"--host-resolver-rules=MAP {careers_site.host} {careers_site.address}",
             ],
         )
         try:
@@ -53,7 +55,7 @@ def test_a_short_link_opened_in_a_browser_lands_on_the_job_ad(
     # Then they see the ad, and the ad's URL carries the tracking parameters
     assert heading == "Webbutvecklare"
     url = urlsplit(landed)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{careers_site}/jobs/123"
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{careers_site.url}/jobs/123"
     query = parse_qs(url.query)
     assert query["lang"] == ["sv"]
     assert query["utm_source"] == ["linkedin"]

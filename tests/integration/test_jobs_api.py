@@ -203,6 +203,39 @@ def test_bad_target_urls_are_refused_and_write_nothing(api: Client, aws: Any, ur
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://[::1]/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://0x7f.0.0.1/",
+        "http://[::ffff:7f00:1]/",
+        "https://jobs.example.com:0/",
+        "https://JT.EXAMPLE./abc123",
+        "https://jt.example:8443/abc123",
+        "https://[::1/",
+        "https://[jobs.example.com]/",
+    ],
+)
+def test_job_urls_inside_a_network_or_on_the_short_host_are_refused(
+    api: Client, aws: Any, url: str
+) -> None:
+    # Given a job URL that leads into a network, to no server, or back to the short links
+    before = all_items(aws)
+    # When a recruiter creates a job with it
+    reply = api.post("/api/jobs", {**JOB, "url": url})
+    # Then it is refused with a sentence saying what is wrong, and nothing is created
+    assert reply.status == 422
+    assert reply.error_code == "invalid_url"
+    assert reply.json()["error"]["message"].endswith(".")
+    assert all_items(aws) == before
+    assert api.get("/api/jobs").json()["items"] == []
+
+
+@pytest.mark.parametrize(
     ("body", "status"),
     [
         ("{not json", 400),
