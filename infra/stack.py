@@ -209,6 +209,9 @@ class JobtrailStack(Stack):
                 "SHORT_BASE_URL": self.short_base_url,
                 "CLICK_RETENTION_DAYS": str(settings.retention_days),
             },
+            # The redirect's ORIGIN_SECRET is not set yet: it belongs with the CloudFront
+            # distribution that sends it as the x-jobtrail-origin-secret header (a secret
+            # both read, not a value in the template). Until then clicks have no country.
             function_environment={POLLER: self._poller_environment()},
             log_retention=LOG_RETENTION,
         )

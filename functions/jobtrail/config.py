@@ -46,6 +46,10 @@ class Settings:
     events_table: str
     # The share poller's budget of X requests per run.
     max_requests_per_run: int = DEFAULT_MAX_REQUESTS
+    # What the stack's CloudFront adds to every request it forwards, as the
+    # x-jobtrail-origin-secret header (ORIGIN_SECRET); None: no request is trusted to
+    # carry CloudFront's viewer country, so clicks have none.
+    origin_secret: str | None = None
 
     @property
     def short_host(self) -> str:
@@ -68,4 +72,5 @@ class Settings:
             max_requests_per_run=int(
                 _number(env, "X_MAX_REQUESTS_PER_RUN", DEFAULT_MAX_REQUESTS, minimum=1)
             ),
+            origin_secret=env.get("ORIGIN_SECRET") or None,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -92,10 +92,21 @@ class Client:
         return self.request("POST", path, json_body=json_body, **kwargs)
 
 
+ORIGIN_SECRET = "origin-secret-of-the-stacks-cloudfront"
+
+
 @pytest.fixture
-def functions(aws: Any, clock: FakeClock) -> LocalFunctions:
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """The settings the functions are wired with: the environment's, with what the test's
+    ``@pytest.mark.settings(name=value)`` changes."""
+    marker = request.node.get_closest_marker("settings")
+    return replace(Settings.from_env(), **(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def functions(aws: Any, clock: FakeClock, settings: Settings) -> LocalFunctions:
     """The functions, wired afresh for each test (warm functions that remember nothing)."""
-    return LocalFunctions(Settings.from_env(), clock)
+    return LocalFunctions(settings, clock)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from infra.local.functions import LocalFunctions
 from jobtrail.domain.times import iso
 from jobtrail.store import counters as counter_store
 from tests.fakes.clock import FakeClock, start_moment
-from tests.integration.conftest import JOB, Client, stream_pump
+from tests.integration.conftest import JOB, ORIGIN_SECRET, Client, stream_pump
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -99,12 +99,15 @@ def test_one_visitor_twice_in_a_day_is_two_clicks_and_one_visitor(
     assert len(stats["by_day"]) == 7
 
 
+@pytest.mark.settings(origin_secret=ORIGIN_SECRET)
 def test_robots_and_previews_are_counted_apart(
     api: Client, job: dict[str, Any], functions: LocalFunctions
 ) -> None:
     twitter, linkedin = job["links"][0]["slug"], job["links"][1]["slug"]
     _click(api, twitter, referer="https://t.co/xyz")
-    _click(api, twitter, ip="198.51.100.9", agent=IPHONE, **{"cloudfront-viewer-country": "SE"})
+    # Through the stack's CloudFront, which adds the viewer's country and the origin secret
+    cloudfront = {"cloudfront-viewer-country": "SE", "x-jobtrail-origin-secret": ORIGIN_SECRET}
+    _click(api, twitter, ip="198.51.100.9", agent=IPHONE, **cloudfront)
     _click(api, twitter, agent="Twitterbot/1.0")
     _click(
         api,

@@ -11,7 +11,7 @@ import pytest
 
 from jobtrail.store.models import ClickItem, LinkItem
 from tests.fakes.clock import FakeClock
-from tests.integration.conftest import JOB, Client, all_items
+from tests.integration.conftest import JOB, ORIGIN_SECRET, Client, all_items
 
 CHROME = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -96,6 +96,48 @@ def test_an_unknown_slug_is_404_and_records_nothing(api: Client, aws: Any) -> No
     assert reply.status == 404
     assert reply.json()["error"]["code"] == "link_not_found"
     assert all_items(aws) == before
+
+
+def test_a_country_sent_straight_to_the_api_is_not_stored(api: Client, job: dict[str, Any]) -> None:
+    # Given a redirect with no origin secret configured (no CloudFront in front of it)
+    # When a client sends CloudFront's country header itself, with or without a secret
+    slug = job["links"][0]["slug"]
+    _click(api, slug, **{"cloudfront-viewer-country": "SE"})
+    _click(api, slug, **{"cloudfront-viewer-country": "SE", "x-jobtrail-origin-secret": ""})
+    _click(api, slug, **{"cloudfront-viewer-country": "SE", "x-jobtrail-origin-secret": "a"})
+    # Then the clicks have no country
+    assert [c.country for c in _clicks()] == [None, None, None]
+
+
+@pytest.mark.settings(origin_secret=ORIGIN_SECRET)
+def test_the_country_is_stored_from_a_request_that_came_through_cloudfront(
+    api: Client, job: dict[str, Any]
+) -> None:
+    # Given a redirect that knows its CloudFront's origin secret
+    # When a request carries it along with the viewer's country
+    _click(
+        api,
+        job["links"][0]["slug"],
+        **{"cloudfront-viewer-country": "se", "x-jobtrail-origin-secret": ORIGIN_SECRET},
+    )
+    # Then the click has the country
+    assert [c.country for c in _clicks()] == ["SE"]
+
+
+@pytest.mark.settings(origin_secret=ORIGIN_SECRET)
+@pytest.mark.parametrize("sent", [None, "", "guess", ORIGIN_SECRET[:-1], ORIGIN_SECRET + "x"])
+def test_a_country_without_the_right_origin_secret_is_not_stored(
+    api: Client, job: dict[str, Any], sent: str | None
+) -> None:
+    # Given a redirect that knows its CloudFront's origin secret
+    # When a request carries a country but a wrong secret, or none
+    headers = {"cloudfront-viewer-country": "SE"}
+    if sent is not None:
+        headers["x-jobtrail-origin-secret"] = sent
+    reply = _click(api, job["links"][0]["slug"], **headers)
+    # Then it is still redirected, and its click has no country
+    assert reply.status == 302
+    assert [c.country for c in _clicks()] == [None]
 
 
 def test_no_address_is_stored_and_a_visitor_is_one_per_day(

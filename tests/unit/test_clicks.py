@@ -4,7 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobtrail.domain.clicks import LinkTarget, Visit, device_class, record, referrer_host
+from jobtrail.domain.clicks import (
+    LinkTarget,
+    Visit,
+    device_class,
+    record,
+    referrer_host,
+    viewer_country,
+)
 
 LINK = LinkTarget(
     slug="webdev-li",
@@ -120,3 +127,26 @@ def test_a_long_user_agent_is_cut_and_a_bad_country_dropped() -> None:
     assert click.user_agent is not None
     assert len(click.user_agent) == 512
     assert click.country is None
+
+
+SECRET = "s3cret-from-cloudfront"
+COUNTRY = {"cloudfront-viewer-country": "se"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "configured", "country"),
+    [
+        (COUNTRY, None, None),
+        ({**COUNTRY, "x-jobtrail-origin-secret": SECRET}, None, None),
+        ({**COUNTRY, "x-jobtrail-origin-secret": ""}, "", None),
+        (COUNTRY, SECRET, None),
+        ({**COUNTRY, "x-jobtrail-origin-secret": "s3cret"}, SECRET, None),
+        ({**COUNTRY, "x-jobtrail-origin-secret": "s3cret-fröm-cloudfront"}, SECRET, None),
+        ({**COUNTRY, "x-jobtrail-origin-secret": SECRET}, SECRET, "se"),
+        ({"x-jobtrail-origin-secret": SECRET}, SECRET, None),
+    ],
+)
+def test_the_country_is_believed_only_with_the_origin_secret(
+    headers: dict[str, str], configured: str | None, country: str | None
+) -> None:
+    assert viewer_country(headers, origin_secret=configured) == country

@@ -24,6 +24,15 @@ def test_settings_come_from_the_environment_given() -> None:
 
 
 @pytest.mark.parametrize(
+    ("env", "secret"),
+    [({}, None), ({"ORIGIN_SECRET": ""}, None), ({"ORIGIN_SECRET": "from-cdn"}, "from-cdn")],
+)
+def test_the_origin_secret_is_set_only_by_a_value(env: dict[str, str], secret: str | None) -> None:
+    # An empty ORIGIN_SECRET must not make an empty header the proof of CloudFront
+    assert Settings.from_env(env).origin_secret == secret
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         (

@@ -8,7 +8,9 @@ from one day to the next, and no address is ever stored.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -21,6 +23,9 @@ MAX_USER_AGENT = 512
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone", re.IGNORECASE)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+# CloudFront adds the viewer's country; the stack's CloudFront adds the origin secret too.
+COUNTRY_HEADER = "cloudfront-viewer-country"
+ORIGIN_SECRET_HEADER = "x-jobtrail-origin-secret"  # noqa: S105 (a name, not the secret)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,25 @@ class Click:
     @property
     def at_iso(self) -> str:
         return iso(self.at)
+
+
+def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> str | None:
+    """The visitor's country as the stack's CloudFront gives it, or None.
+
+    Anyone can send a ``CloudFront-Viewer-Country`` header straight to the API, so it is
+    believed only on a request that carries the origin secret, which only the stack's
+    CloudFront adds (and sends on to the origin, never to the visitor). Without a secret
+    configured, no request is believed. ``headers`` are named in lower case.
+    """
+    presented = headers.get(ORIGIN_SECRET_HEADER)
+    if not origin_secret or presented is None:
+        return None
+    # In constant time, so the secret cannot be guessed from how fast a wrong one fails.
+    if not hmac.compare_digest(
+        presented.encode(errors="surrogatepass"), origin_secret.encode(errors="surrogatepass")
+    ):
+        return None
+    return headers.get(COUNTRY_HEADER)
 
 
 def visitor_hash(salt: str, source_ip: str, user_agent: str | None) -> str:

@@ -71,7 +71,7 @@ def _save(click: clicks.Click) -> None:
         metrics.add_metric(name="click_writes_retried", unit=MetricUnit.Count, value=1)
 
 
-def _visit(event: dict[str, Any]) -> clicks.Visit:
+def _visit(event: dict[str, Any], *, origin_secret: str | None) -> clicks.Visit:
     http = event["requestContext"]["http"]
     headers = event.get("headers") or {}
     return clicks.Visit(
@@ -79,7 +79,7 @@ def _visit(event: dict[str, Any]) -> clicks.Visit:
         source_ip=http.get("sourceIp", ""),
         user_agent=headers.get("user-agent"),
         referer=headers.get("referer"),
-        country=headers.get("cloudfront-viewer-country"),
+        country=clicks.viewer_country(headers, origin_secret=origin_secret),
     )
 
 
@@ -130,7 +130,7 @@ class Redirect:
         now = self.clock.now()
         click = clicks.record(
             link,
-            _visit(event),
+            _visit(event, origin_secret=self.settings.origin_secret),
             salt=self._salt_of(now.date()),
             now=now,
             retention_days=self.settings.click_retention_days,
