@@ -14,6 +14,7 @@ import pytest
 from infra.local.functions import LocalFunctions
 from jobtrail.handlers import aggregator, redirect
 from jobtrail.store import counters as counter_store
+from jobtrail.store.keys import job_stats_key
 from tests.integration.conftest import JOB, Client, stream_pump
 
 CHROME = (
@@ -155,7 +156,7 @@ def _totals(job: dict[str, Any]) -> dict[str, Any]:
     items = boto3.client("dynamodb").query(
         TableName="jobtrail-main",
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"STAT#{job['id']}"}},
+        ExpressionAttributeValues={":pk": {"S": job_stats_key(job["id"])}},
         ConsistentRead=True,
     )["Items"]
     assert items

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.domain.keys import bearer_token, hash_api_key
+from jobtrail.domain.api_keys import bearer_token, hash_api_key
 from jobtrail.observability import logger, metrics
 from jobtrail.store.workspaces import workspace_of_key
 from jobtrail.tracing import tracer

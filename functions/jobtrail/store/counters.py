@@ -53,6 +53,13 @@ from jobtrail.domain.counters import (
 )
 from jobtrail.domain.spans import Span, add_up, reading
 from jobtrail.store.connection import condition_failed
+from jobtrail.store.keys import (
+    CHANNEL_PREFIX,
+    channel_day_key,
+    job_stats_key,
+    visitor_markers_key,
+    workspace_stats_key,
+)
 from jobtrail.store.models import CounterItem, VisitorMarker
 
 # A marker must outlive its day by as long as a click of that day can still arrive: a day
@@ -72,25 +79,26 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     kind = key[0]
     if kind == "job":
         _, job_id, day = key
-        return f"STAT#{job_id}", _day_key(day)
+        return job_stats_key(job_id), _day_key(day)
     if kind == "firsts":
         _, job_id = key
-        return f"STAT#{job_id}", FIRSTS
+        return job_stats_key(job_id), FIRSTS
     if kind == "changes":
         _, job_id = key
-        return f"STAT#{job_id}", CHANGES
+        return job_stats_key(job_id), CHANGES
     if kind == "workspace":
         _, workspace_id, dimension, value, day = key
-        return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
+        if dimension == "channel":
+            return workspace_stats_key(workspace_id), channel_day_key(value, day)
     raise ValueError(f"unknown counter {key!r}")
 
 
 def marker_key(marker: MarkerKey) -> tuple[str, str]:
     if marker[0] == "job":
         _, job_id, day, visitor = marker
-        return f"VIS#{job_id}#{day}", visitor
+        return visitor_markers_key(job_id, day), visitor
     _, job_id, day, channel, visitor = marker
-    return f"VIS#{job_id}#{day}", f"{channel}#{visitor}"
+    return visitor_markers_key(job_id, day), f"{channel}#{visitor}"
 
 
 def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
@@ -208,7 +216,7 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
     late clicks, in one BatchGetItem. A span not kept yet, or kept before the count of
     late clicks last moved, is added up from its days and kept (one Query and one PutItem,
     the first time)."""
-    pk = f"STAT#{job_id}"
+    pk = job_stats_key(job_id)
     parts = reading(first, last, today=today)
     found = _batch_get(pk, [_span_key(span) for span in parts] + [FIRSTS, CHANGES])
     late = int(found.get(CHANGES, {}).get(LATE_CLICKS) or 0)
@@ -284,4 +292,4 @@ def _batch_get(pk: str, sort_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def workspace_channels(workspace_id: str) -> Iterator[Row]:
-    yield from _rows(f"WSSTAT#{workspace_id}", CounterItem.sk.startswith("channel#"))
+    yield from _rows(workspace_stats_key(workspace_id), CounterItem.sk.startswith(CHANNEL_PREFIX))
