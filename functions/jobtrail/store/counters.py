@@ -50,6 +50,7 @@ from jobtrail.domain.counters import (
     Contribution,
     CounterKey,
     MarkerKey,
+    added_up,
 )
 from jobtrail.domain.spans import Span, add_up, reading
 from jobtrail.store.connection import condition_failed
@@ -109,7 +110,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
     writes = 0
     for marker, (sequence, _) in list(plan.markers.items()):
         writes += 1
-        if _claim(marker, f"{shard}/{sequence}", now=now):
+        if claim_visitor(marker, f"{shard}/{sequence}", now=now):
             plan.credit_new_visitor(marker)
     fence = _fence(shard)
     for key, contributions in plan.in_write_order():
@@ -117,7 +118,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
     return writes
 
 
-def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
+def claim_visitor(marker: MarkerKey, token: str, *, now: datetime) -> bool:
     """True if this click is the first to see the visitor (or the same click, again)."""
     pk, sk = marker_key(marker)
     day_ends = datetime.combine(date.fromisoformat(marker[2]), time.max, tzinfo=UTC)
@@ -166,13 +167,7 @@ def _write(
     fence: UnicodeAttribute | None,
     condition: Any,
 ) -> None:
-    totals: dict[str, int] = {}
-    first_seen: dict[str, str] = {}
-    for contribution in contributions:
-        for name, amount in contribution.increments.items():
-            totals[name] = totals.get(name, 0) + amount
-        for name, moment in contribution.first_seen.items():
-            first_seen[name] = min(moment, first_seen.get(name, moment))
+    totals, first_seen = added_up(contributions)
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
     ]
@@ -184,7 +179,7 @@ def _write(
     CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
 
 
-def _counts(item: Mapping[str, Any]) -> dict[str, Any]:
+def counts_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """A counter item's counts as plain values: every attribute but its key and fences (a
     counter's attributes are named at run time, ``<dimension>|<value>|<metric>``, which a
     model cannot declare, so counter items are read raw)."""
@@ -204,7 +199,7 @@ def _rows(pk: str, condition: Any) -> Iterator[Row]:
     while True:
         page = table.query(pk, range_key_condition=condition, exclusive_start_key=last_key)
         for item in page.get("Items", []):
-            yield item["sk"]["S"], _counts(item)
+            yield item["sk"]["S"], counts_of(item)
         last_key = page.get("LastEvaluatedKey")
         if not last_key:
             return
@@ -278,7 +273,7 @@ def _batch_get(pk: str, sort_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         # hint says strings).
         answer = table.batch_get_item(asked)  # type: ignore[arg-type]
         for item in answer["Responses"].get(name, []):
-            found[item["sk"]["S"]] = _counts(item)
+            found[item["sk"]["S"]] = counts_of(item)
         unprocessed = answer.get("UnprocessedKeys", {}).get(name)
         if unprocessed:
             # DynamoDB answers what it could under throttling: ask again for the rest,
