@@ -35,8 +35,9 @@ fences (``store.counters``).
    aggregator's to credit.
 4. It never lowers a day's totals: the aggregator never counts a click twice, so fewer
    clicks in the table than in the counters means the events have expired (TTL), and the
-   day is left as it is. Then the job's count of late clicks grows by one, so that spans
-   of days kept by stats before the recount are added up again.
+   day is left as it is.
+5. When a job's days changed, its count of late clicks grows by one, so that the spans of
+   days that stats kept before the recount are added up again.
 
 What it assumes: stream records appear within seconds of their click (step 1 waits up to
 ``STREAM_WAIT_SECONDS``); and that ``replay-clicks`` does not write clicks of the same
