@@ -99,6 +99,7 @@ from jobtrail.domain.clicks import device_class
 from jobtrail.domain.counters import BatchPlan
 from jobtrail.handlers import aggregator, api
 from jobtrail.store import counters as counter_store
+from jobtrail.store.keys import job_stats_key, workspace_stats_key
 from jobtrail.store.models import ClickItem
 from jobtrail.store.workspaces import create_workspace
 
@@ -1152,12 +1153,12 @@ def measure_stats(world: World, plan: Plan) -> tuple[list[Budget], list[Batch]]:
     fence_rows = []
     held: list[dict[str, Any]] = []
     for side in sides:
-        items = counter_items(world, f"STAT#{side.job.job_id}")
+        items = counter_items(world, job_stats_key(side.job.job_id))
         held += items
         for what, group in group_counters(items):
             fence_rows.append(fence_row(f"{side.job.name}: {what}", group))
     # Read apart (the stats request does not): the workspace's channel counters.
-    workspace = counter_items(world, f"WSSTAT#{world.workspace_id}")
+    workspace = counter_items(world, workspace_stats_key(world.workspace_id))
     fence_rows += [fence_row(f"workspace: {what}", i) for what, i in group_counters(workspace)]
     say("  what the counters hold (every item of the jobs' STAT partitions, raw):")
     say(
@@ -1538,9 +1539,9 @@ def measure_trickle(world: World, plan: Plan) -> list[Budget]:
     kept = {c.key for c in asked if c.operation in ("PutItem", "UpdateItem") and c.error is None}
     # The job's counters (its day, the spans kept around it, FIRST) and the workspace's
     # channel days, raw; nothing else writes to them.
-    items = counter_items(world, f"STAT#{job.job_id}") + [
+    items = counter_items(world, job_stats_key(job.job_id)) + [
         i
-        for i in counter_items(world, f"WSSTAT#{world.workspace_id}")
+        for i in counter_items(world, workspace_stats_key(world.workspace_id))
         if i["sk"]["S"].endswith(f"#{day.isoformat()}")
     ]
     items.sort(key=lambda i: (i["pk"]["S"].startswith("WS"), counter_kind(i["sk"]["S"])))

@@ -84,6 +84,7 @@ from jobtrail.domain.times import iso, utc_now
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
 from jobtrail.store.jobs import DynamoJobStore
+from jobtrail.store.keys import channel_jobs_key, workspace_stats_key
 from jobtrail.store.models import CounterItem
 from jobtrail.store.shares import TRACK_DAYS, DynamoShareStore, job_shares
 from jobtrail.store.workspaces import create_workspace
@@ -556,7 +557,7 @@ def run_links(links: int, steps: Sequence[Step], start: datetime) -> LinkRun:
         result.duplicate_items = len(keys) - len(set(keys))
         result.expected_shares = model.shares
         try:
-            counter = CounterItem.get(f"WSSTAT#{workspace_id}", f"channel#{CHANNEL}")
+            counter = CounterItem.get(workspace_stats_key(workspace_id), channel_jobs_key(CHANNEL))
             result.counter_shares = int(counter.shares or 0)
         except CounterItem.DoesNotExist:
             result.counter_shares = 0

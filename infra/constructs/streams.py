@@ -22,6 +22,12 @@ RETRY_ATTEMPTS = 5
 # A DynamoDB stream keeps records for 24 hours: past that there is nothing left to retry.
 MAX_RECORD_AGE = Duration.days(1)
 FAILURE_RETENTION = Duration.days(14)
+# What an operator does about records a consumer gave up on, said in its alarm.
+RECOVERY = {
+    "aggregator": "Their clicks are still in the events table: fix the cause, then recount "
+    "the days of those clicks with `python -m jobtrail.admin recount --from DAY --to DAY` "
+    "(README: Clicks that were not counted) and delete the message.",
+}
 
 
 class StreamConsumers(Construct):
@@ -81,7 +87,7 @@ class StreamConsumers(Construct):
                     f"{consumer.function} gave up on records of the {consumer.table} stream "
                     f"after {RETRY_ATTEMPTS} retries or a day: they were not processed. The "
                     "message holds their shard and sequence numbers; the error is in the "
-                    "function's logs."
-                ),
+                    "function's logs. " + RECOVERY.get(consumer.function, "")
+                ).strip(),
             )
             self.failure_queues[consumer.function] = failures

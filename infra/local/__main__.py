@@ -41,7 +41,9 @@ jobtrail, running locally
     curl -s -X POST {base}/api/jobs \\
       -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
       -d '{example}'
-  then open a short_url from the answer in a browser. Ctrl-C stops.
+  then open a short_url from the answer in a browser.
+  DynamoDB: {stack.dynamodb.endpoint}   (python -m jobtrail.admin COMMAND --local ...)
+  Ctrl-C stops.
 """,
         flush=True,
     )

@@ -52,11 +52,29 @@ def create_tables(client: Any) -> dict[str, str]:
     return names
 
 
-class EmbeddedDynamoDB:
-    """moto's DynamoDB (and Streams) server on 127.0.0.1; points this process's SDK at it."""
+class PortInUse(OSError):
+    """The port asked for is taken; the message says which and what to do."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+
+def _ensure_free(port: int) -> None:
+    # moto's server binds in its own thread and would wait forever on a port it cannot take.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise PortInUse(
+                f"port {port} for the embedded DynamoDB is in use: set DYNAMODB_PORT to a free one"
+            ) from None
+
+
+class EmbeddedDynamoDB:
+    """moto's DynamoDB (and Streams) server on 127.0.0.1; points this process's SDK at it.
+    On a port of its own (``make run``: the one after the gateway's, see
+    ``jobtrail.admin.local_dynamodb_port``), so that ``python -m jobtrail.admin --local``
+    can reach it; on a free one if none is given."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = free_port() if port is None else port
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.table_names: dict[str, str] = {}
 
@@ -65,6 +83,7 @@ class EmbeddedDynamoDB:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        _ensure_free(self.port)
         self._server.start()
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.endpoint
         os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.endpoint

@@ -54,7 +54,9 @@ class LocalStack:
     def start(self) -> None:
         _local_aws_environment()
         os.environ.setdefault("SHORT_BASE_URL", self.base_url)
-        self.dynamodb = EmbeddedDynamoDB()
+        from jobtrail.admin import local_dynamodb_port  # the port the admin's --local uses
+
+        self.dynamodb = EmbeddedDynamoDB(local_dynamodb_port(os.environ))
         self.dynamodb.start()
         # Imported only now: the models read table names, and their connections the
         # endpoint, from the environment set above.

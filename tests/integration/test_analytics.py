@@ -14,6 +14,7 @@ import pytest
 from infra.local.functions import LocalFunctions
 from jobtrail.domain.times import iso
 from jobtrail.store import counters as counter_store
+from jobtrail.store.keys import job_stats_key
 from tests.fakes.clock import FakeClock, start_moment
 from tests.integration.conftest import JOB, ORIGIN_SECRET, Client, stream_pump
 
@@ -157,7 +158,7 @@ def _totals(job: dict[str, Any]) -> dict[str, Any]:
     items = boto3.client("dynamodb").query(
         TableName="jobtrail-main",
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"STAT#{job['id']}"}},
+        ExpressionAttributeValues={":pk": {"S": job_stats_key(job["id"])}},
         ConsistentRead=True,
     )["Items"]
     assert items

@@ -61,7 +61,7 @@ def test_the_admin_command_creates_a_workspace_whose_key_works_and_is_stored_has
     api: Client, aws: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # When an operator creates a workspace
-    assert admin.main(["create-workspace", "Initech"]) == 0
+    assert admin.main(["create-workspace", "--main-table", "jobtrail-main", "Initech"]) == 0
     printed = json.loads(capsys.readouterr().out)
     # Then its key works at once, sees only its own jobs, and is nowhere in the table
     client = Client(api.dispatcher, printed["api_key"])

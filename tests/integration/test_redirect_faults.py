@@ -191,7 +191,7 @@ def _json(line: str) -> Any:
 
 def _replay(source: str | Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     capsys.readouterr()  # what the functions printed before: not the command's answer
-    status = admin.main(["replay-clicks", str(source)])
+    status = admin.main(["replay-clicks", "--events-table", EVENTS, str(source)])
     return status, json.loads(capsys.readouterr().out)
 
 

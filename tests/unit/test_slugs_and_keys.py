@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from jobtrail.domain.api_keys import bearer_token, hash_api_key, new_api_key
 from jobtrail.domain.errors import InvalidInput
-from jobtrail.domain.keys import bearer_token, hash_api_key, new_api_key
 from jobtrail.domain.slugs import ALPHABET, RESERVED, check_custom_slug, random_slug
 
 

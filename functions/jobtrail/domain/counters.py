@@ -10,7 +10,7 @@ Stats later read these counters only, never the clicks (and add days up into spa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,19 @@ class Contribution:
     increments: dict[str, int]
     # attribute -> time: kept only if the counter has none yet (a preview's first sight)
     first_seen: dict[str, str] = field(default_factory=dict)
+
+
+def added_up(contributions: Iterable[Contribution]) -> tuple[dict[str, int], dict[str, str]]:
+    """What contributions add to one counter: each increment summed, and the earliest time
+    of each first sight."""
+    totals: dict[str, int] = {}
+    first_seen: dict[str, str] = {}
+    for contribution in contributions:
+        for name, amount in contribution.increments.items():
+            totals[name] = totals.get(name, 0) + amount
+        for name, moment in contribution.first_seen.items():
+            first_seen[name] = min(moment, first_seen.get(name, moment))
+    return totals, first_seen
 
 
 @dataclass

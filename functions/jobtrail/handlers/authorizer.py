@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.cache import TtlCache
 from jobtrail.config import Settings
-from jobtrail.domain.keys import bearer_token, hash_api_key
+from jobtrail.domain.api_keys import bearer_token, hash_api_key
 from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
 from jobtrail.store.models import use_tables

@@ -50,9 +50,17 @@ from jobtrail.domain.counters import (
     Contribution,
     CounterKey,
     MarkerKey,
+    added_up,
 )
 from jobtrail.domain.spans import Span, add_up, reading
 from jobtrail.store.connection import condition_failed
+from jobtrail.store.keys import (
+    CHANNEL_PREFIX,
+    channel_day_key,
+    job_stats_key,
+    visitor_markers_key,
+    workspace_stats_key,
+)
 from jobtrail.store.models import CounterItem, VisitorMarker
 
 # A marker must outlive its day by as long as a click of that day can still arrive: a day
@@ -72,25 +80,26 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     kind = key[0]
     if kind == "job":
         _, job_id, day = key
-        return f"STAT#{job_id}", _day_key(day)
+        return job_stats_key(job_id), _day_key(day)
     if kind == "firsts":
         _, job_id = key
-        return f"STAT#{job_id}", FIRSTS
+        return job_stats_key(job_id), FIRSTS
     if kind == "changes":
         _, job_id = key
-        return f"STAT#{job_id}", CHANGES
+        return job_stats_key(job_id), CHANGES
     if kind == "workspace":
         _, workspace_id, dimension, value, day = key
-        return f"WSSTAT#{workspace_id}", f"{dimension}#{value}#{day}"
+        if dimension == "channel":
+            return workspace_stats_key(workspace_id), channel_day_key(value, day)
     raise ValueError(f"unknown counter {key!r}")
 
 
 def marker_key(marker: MarkerKey) -> tuple[str, str]:
     if marker[0] == "job":
         _, job_id, day, visitor = marker
-        return f"VIS#{job_id}#{day}", visitor
+        return visitor_markers_key(job_id, day), visitor
     _, job_id, day, channel, visitor = marker
-    return f"VIS#{job_id}#{day}", f"{channel}#{visitor}"
+    return visitor_markers_key(job_id, day), f"{channel}#{visitor}"
 
 
 def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
@@ -101,7 +110,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
     writes = 0
     for marker, (sequence, _) in list(plan.markers.items()):
         writes += 1
-        if _claim(marker, f"{shard}/{sequence}", now=now):
+        if claim_visitor(marker, f"{shard}/{sequence}", now=now):
             plan.credit_new_visitor(marker)
     fence = _fence(shard)
     for key, contributions in plan.in_write_order():
@@ -109,7 +118,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
     return writes
 
 
-def _claim(marker: MarkerKey, token: str, *, now: datetime) -> bool:
+def claim_visitor(marker: MarkerKey, token: str, *, now: datetime) -> bool:
     """True if this click is the first to see the visitor (or the same click, again)."""
     pk, sk = marker_key(marker)
     day_ends = datetime.combine(date.fromisoformat(marker[2]), time.max, tzinfo=UTC)
@@ -158,13 +167,7 @@ def _write(
     fence: UnicodeAttribute | None,
     condition: Any,
 ) -> None:
-    totals: dict[str, int] = {}
-    first_seen: dict[str, str] = {}
-    for contribution in contributions:
-        for name, amount in contribution.increments.items():
-            totals[name] = totals.get(name, 0) + amount
-        for name, moment in contribution.first_seen.items():
-            first_seen[name] = min(moment, first_seen.get(name, moment))
+    totals, first_seen = added_up(contributions)
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
     ]
@@ -176,7 +179,7 @@ def _write(
     CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
 
 
-def _counts(item: Mapping[str, Any]) -> dict[str, Any]:
+def counts_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """A counter item's counts as plain values: every attribute but its key and fences (a
     counter's attributes are named at run time, ``<dimension>|<value>|<metric>``, which a
     model cannot declare, so counter items are read raw)."""
@@ -196,7 +199,7 @@ def _rows(pk: str, condition: Any) -> Iterator[Row]:
     while True:
         page = table.query(pk, range_key_condition=condition, exclusive_start_key=last_key)
         for item in page.get("Items", []):
-            yield item["sk"]["S"], _counts(item)
+            yield item["sk"]["S"], counts_of(item)
         last_key = page.get("LastEvaluatedKey")
         if not last_key:
             return
@@ -208,7 +211,7 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
     late clicks, in one BatchGetItem. A span not kept yet, or kept before the count of
     late clicks last moved, is added up from its days and kept (one Query and one PutItem,
     the first time)."""
-    pk = f"STAT#{job_id}"
+    pk = job_stats_key(job_id)
     parts = reading(first, last, today=today)
     found = _batch_get(pk, [_span_key(span) for span in parts] + [FIRSTS, CHANGES])
     late = int(found.get(CHANGES, {}).get(LATE_CLICKS) or 0)
@@ -270,7 +273,7 @@ def _batch_get(pk: str, sort_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         # hint says strings).
         answer = table.batch_get_item(asked)  # type: ignore[arg-type]
         for item in answer["Responses"].get(name, []):
-            found[item["sk"]["S"]] = _counts(item)
+            found[item["sk"]["S"]] = counts_of(item)
         unprocessed = answer.get("UnprocessedKeys", {}).get(name)
         if unprocessed:
             # DynamoDB answers what it could under throttling: ask again for the rest,
@@ -284,4 +287,4 @@ def _batch_get(pk: str, sort_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def workspace_channels(workspace_id: str) -> Iterator[Row]:
-    yield from _rows(f"WSSTAT#{workspace_id}", CounterItem.sk.startswith("channel#"))
+    yield from _rows(workspace_stats_key(workspace_id), CounterItem.sk.startswith(CHANNEL_PREFIX))

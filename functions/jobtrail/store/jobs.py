@@ -8,7 +8,13 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.keys import SLUG_SORT_KEY, slug_key, workspace_key
+from jobtrail.store.keys import (
+    SLUG_SORT_KEY,
+    channel_jobs_key,
+    slug_key,
+    workspace_key,
+    workspace_stats_key,
+)
 from jobtrail.store.models import CounterItem, JobItem, LinkItem
 
 JOB_PREFIX = "JOB#"
@@ -24,7 +30,7 @@ def _links_prefix(job_id: str) -> str:
 
 def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
     """The workspace's counter of jobs that use a channel (``GET /api/stats/channels``)."""
-    return CounterItem(f"WSSTAT#{workspace_id}", f"channel#{channel}")
+    return CounterItem(workspace_stats_key(workspace_id), channel_jobs_key(channel))
 
 
 def _job_link_sort_key(link: Link) -> str:

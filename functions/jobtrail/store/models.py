@@ -195,12 +195,13 @@ class PollState(MainItem):
     lease_owner = UnicodeAttribute(null=True)
 
 
-def use_tables(main: str, events: str) -> None:
+def use_tables(main: str, events: str, *, reconnect: bool = False) -> None:
     """Point the models at the tables a function was configured with (its settings),
     once, where its handler is wired. Every subclass of MainItem shares MainItem's Meta,
     so it follows; PynamoDB makes a model a new table connection when its table name
-    changes, and those connections are then shared again."""
-    if (MainItem.Meta.table_name, ClickItem.Meta.table_name) == (main, events):
+    changes, and those connections are then shared again (also with ``reconnect``, after
+    the shared connection was made again for another endpoint)."""
+    if not reconnect and (MainItem.Meta.table_name, ClickItem.Meta.table_name) == (main, events):
         return
     MainItem.Meta.table_name = main
     ClickItem.Meta.table_name = events

@@ -12,6 +12,7 @@ from jobtrail.domain.poller import Watched
 from jobtrail.domain.shares import Share
 from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed, connection, failed_conditions
+from jobtrail.store.keys import channel_jobs_key, workspace_stats_key
 from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
@@ -70,7 +71,9 @@ def save_share(share: Share, *, now: datetime) -> bool:
         with TransactWrite(connection=connection()) as tx:
             tx.save(item, condition=ShareItem.pk.does_not_exist())
             tx.update(
-                CounterItem(f"WSSTAT#{share.workspace_id}", f"channel#{share.channel}"),
+                CounterItem(
+                    workspace_stats_key(share.workspace_id), channel_jobs_key(share.channel)
+                ),
                 actions=[CounterItem.shares.add(1)],
             )
     except TransactWriteError as error:

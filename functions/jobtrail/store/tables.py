@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 from pynamodb.models import Model
 
-from jobtrail.store.models import ClickItem, MainItem, SaltItem
+from jobtrail.store.models import (
+    DEFAULT_EVENTS_TABLE,
+    DEFAULT_MAIN_TABLE,
+    ClickItem,
+    MainItem,
+    SaltItem,
+)
 
 _ATTRIBUTE_TYPES = {"S": "S", "N": "N", "B": "B"}
 
@@ -27,10 +33,7 @@ class TableSpec:
     sort_key: KeyAttribute | None
     ttl_attribute: str | None
     stream_view_type: str | None
-
-    @property
-    def default_name(self) -> str:
-        return str(self.model.Meta.table_name)
+    default_name: str  # the name the local runtime and the tests give it
 
 
 def _key(model: type[Model], *, range_key: bool) -> KeyAttribute | None:
@@ -41,7 +44,11 @@ def _key(model: type[Model], *, range_key: bool) -> KeyAttribute | None:
 
 
 def _spec(
-    logical_id: str, env_var: str, model: type[Model], ttl_model: type[Model] | None = None
+    logical_id: str,
+    env_var: str,
+    model: type[Model],
+    default_name: str,
+    ttl_model: type[Model] | None = None,
 ) -> TableSpec:
     partition_key = _key(model, range_key=False)
     assert partition_key is not None, f"{model.__name__} has no hash key"
@@ -55,9 +62,10 @@ def _spec(
         sort_key=_key(model, range_key=True),
         ttl_attribute=ttl.attr_name if ttl is not None else None,
         stream_view_type=getattr(model.Meta, "stream_view_type", None),
+        default_name=default_name,
     )
 
 
-MAIN = _spec("MainTable", "MAIN_TABLE_NAME", MainItem, ttl_model=SaltItem)
-EVENTS = _spec("EventsTable", "EVENTS_TABLE_NAME", ClickItem)
+MAIN = _spec("MainTable", "MAIN_TABLE_NAME", MainItem, DEFAULT_MAIN_TABLE, ttl_model=SaltItem)
+EVENTS = _spec("EventsTable", "EVENTS_TABLE_NAME", ClickItem, DEFAULT_EVENTS_TABLE)
 TABLES = (MAIN, EVENTS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
+from jobtrail.domain.api_keys import hash_api_key, new_api_key
 from jobtrail.domain.ids import new_id
-from jobtrail.domain.keys import hash_api_key, new_api_key
 from jobtrail.store.connection import connection
 from jobtrail.store.keys import workspace_key
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem

@@ -1,0 +1,211 @@
+"""``python -m jobtrail.admin``: what an operator sees when the environment is not right,
+and the help that says what each command needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from infra.local.dynamodb import create_tables, free_port
+from jobtrail import admin
+from jobtrail.store import models
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT_VARIABLES = (
+    "MAIN_TABLE_NAME",
+    "EVENTS_TABLE_NAME",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+    "DYNAMODB_PORT",
+    "PORT",
+    "AWS_REGION",
+)
+
+
+@pytest.fixture(autouse=True)
+def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No table names or endpoint in the environment; the store pointed back at the
+    tests' tables afterwards."""
+    names = models.MainItem.Meta.table_name, models.ClickItem.Meta.table_name
+    environment = dict(os.environ)
+    for name in DEPLOYMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    # The commands set the environment for the store: put it back as it was.
+    os.environ.clear()
+    os.environ.update(environment)
+    admin.use_deployment(admin.Deployment(*names))
+    for name in DEPLOYMENT_VARIABLES:
+        if name not in environment:
+            os.environ.pop(name, None)
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = admin.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _one_sentence(err: str) -> str:
+    """The error as an operator reads it: one line, no traceback."""
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("python -m jobtrail.admin: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["create-workspace", "Acme AB"], ["--main-table", "MAIN_TABLE_NAME"]),
+        (["replay-clicks", "-"], ["--events-table", "EVENTS_TABLE_NAME"]),
+        (["recount", "--from", "2026-11-24"], ["--main-table", "MAIN_TABLE_NAME"]),
+    ],
+)
+def test_without_table_names_the_command_says_how_to_name_them(
+    argv: list[str], names: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _run(argv, capsys)
+    assert status == 1
+    assert out == ""
+    line = _one_sentence(err)
+    for name in names:
+        assert name in line
+    assert "TableName output" in line
+
+
+def test_a_table_that_does_not_exist_is_named(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(["create-workspace", "--main-table", "jobtrail-mian", "Acme AB"], capsys)
+    assert status == 1
+    line = _one_sentence(err)
+    assert "'jobtrail-mian' does not exist in eu-north-1" in line
+    assert "MainTableName" in line
+    # and nothing was written to the table that does exist
+    assert aws.scan(TableName="jobtrail-main")["Items"] == []
+
+
+def test_missing_credentials_are_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    status, _, err = _run(["create-workspace", "--main-table", "jobtrail-main", "Acme"], capsys)
+    assert status == 1
+    assert "No AWS credentials were found" in _one_sentence(err)
+
+
+def test_a_missing_region_is_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    status, _, err = _run(["replay-clicks", "--events-table", "jobtrail-events", "-"], capsys)
+    assert status == 1
+    assert "--region" in _one_sentence(err)
+
+
+def test_dynamodb_out_of_reach_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    argv = ["create-workspace", "--main-table", "jobtrail-main", "--endpoint-url", nobody, "A"]
+    status, _, err = _run(argv, capsys)
+    assert status == 1
+    assert f"DynamoDB could not be reached at {nobody}" in _one_sentence(err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["create-workspace", "  "], "the name must be 1 to 200 characters"),
+        (["recount", "--from", "24/11/2026"], "'24/11/2026' is not a day like 2026-11-25"),
+        (["recount", "--from", "2026-11-25", "--to", "2026-11-24"], "--to must not be before"),
+        (["recount", "--to", "2026-11-24"], "the following arguments are required: --from"),
+        (["replay-clicks", "/nonexistent/redirect.log"], "cannot read /nonexistent/redirect.log"),
+    ],
+)
+def test_bad_arguments_are_a_usage_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        admin.main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needs"),
+    [
+        ([], ["create-workspace", "replay-clicks", "recount"]),
+        (["create-workspace"], ["--main-table", "needs the main table"]),
+        (["replay-clicks"], ["--events-table", "needs the events table"]),
+        (["recount"], ["--main-table", "--events-table", "Scan", "--job", "--from", "--to"]),
+    ],
+)
+def test_help_names_what_a_command_needs(
+    argv: list[str], needs: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        admin.main([*argv, "--help"])
+    assert stopped.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # as one line, whatever the wrapping
+    for needed in needs:
+        assert needed.lower() in shown.lower()
+    # and every help says where the tables, the region and the local stack come from
+    for where in ("MAIN_TABLE_NAME", "MainTableName", "describe-stacks", "--region", "--local"):
+        assert where in shown
+
+
+@pytest.fixture
+def local_dynamodb() -> Iterator[tuple[int, Any]]:
+    """A DynamoDB like the one ``make run`` starts: moto's server, tables made alike."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}")
+    create_tables(client)
+    yield port, client
+    server.stop()
+
+
+def test_local_talks_to_the_local_stacks_dynamodb(
+    local_dynamodb: tuple[int, Any], tmp_path: Path
+) -> None:
+    # Given the local stack's DynamoDB, and a shell with no AWS settings at all
+    port, client = local_dynamodb
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}",
+        "DYNAMODB_PORT": str(port),
+    }
+    # When the operator creates a workspace there
+    done = subprocess.run(
+        [sys.executable, "-m", "jobtrail.admin", "create-workspace", "--local", "Acme AB"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # Then it is in the local stack's table
+    assert done.returncode == 0, done.stderr
+    assert "Acme AB" in done.stdout
+    names = [i["name"]["S"] for i in client.scan(TableName="jobtrail-main")["Items"] if "name" in i]
+    assert "Acme AB" in names
