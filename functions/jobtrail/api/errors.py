@@ -8,10 +8,18 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from jobtrail.domain.errors import DomainError
 from jobtrail.observability import logger
+
+UNSUPPORTED_MEDIA_TYPE = (
+    "unsupported_media_type",
+    "Send the body as JSON, with 'Content-Type: application/json'.",
+)
 
 
 def error_body(
@@ -64,10 +72,6 @@ def register(app: APIGatewayHttpResolver) -> None:
         kinds = {e.get("type") for e in errors}
         if "json_invalid" in kinds:
             return error_response(400, "invalid_json", "The body is not valid JSON.")
-        if "unsupported_content_type" in kinds:
-            return error_response(
-                415, "unsupported_media_type", "Send the body as Content-Type: application/json."
-            )
         details = [_detail(e) for e in errors]
         return error_response(
             422,
@@ -76,6 +80,12 @@ def register(app: APIGatewayHttpResolver) -> None:
             + "; ".join(f"{d['field']}: {d['message']}" for d in details),
             details,
         )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        # The API's pre-routing checks answer these first; this keeps Powertools' own check,
+        # should a body reach it, from becoming a 500.
+        return error_response(415, *UNSUPPORTED_MEDIA_TYPE)
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[Any]:
