@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from jobtrail.api.schemas import BODY_RULE, GENERIC_RULE, RULES
 from jobtrail.domain.errors import DomainError
 from jobtrail.observability import logger
 
@@ -57,8 +58,24 @@ def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
 
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    location = [str(part) for part in error.get("loc", ()) if part != "body"]
-    return {"field": ".".join(location) or "body", "message": str(error.get("msg", ""))}
+    """A pydantic error as ``{"field", "message"}``: the field as ``tags.3`` or
+    ``query.limit``, the message a sentence from ``schemas.RULES``, never pydantic's own."""
+    loc = [part for part in error.get("loc", ()) if part != "body"]
+    field = ".".join(str(part) for part in loc) or "body"
+    names = [part for part in loc if part not in ("query", "path")]
+    if not names:
+        return {"field": field, "message": BODY_RULE}
+    name = str(names[-1])
+    if isinstance(names[-1], int) and len(names) > 1:
+        name = f"{names[-2]}[]"
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        message = f"'{name}' is not a field this request takes; leave it out."
+    elif kind == "missing":
+        message = f"'{name}' is missing. {RULES.get(name, GENERIC_RULE)}"
+    else:
+        message = RULES.get(name, GENERIC_RULE)
+    return {"field": field, "message": message}
 
 
 def register(app: APIGatewayHttpResolver) -> None:
@@ -76,8 +93,7 @@ def register(app: APIGatewayHttpResolver) -> None:
         return error_response(
             422,
             "validation_error",
-            "The request does not match the schema: "
-            + "; ".join(f"{d['field']}: {d['message']}" for d in details),
+            " ".join(dict.fromkeys(d["message"] for d in details)),
             details,
         )
 

@@ -1,5 +1,6 @@
 """Request and response bodies of the management API. Validation and the OpenAPI document
-both come from these models."""
+both come from these models, and what a recruiter is told when a field breaks its rule
+from ``RULES``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,35 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
+
+CHANNEL_RULE = "A channel is 1 to 32 lowercase letters, digits or '-', e.g. linkedin."
+DAY_RULE = "Give the day as YYYY-MM-DD, e.g. 2026-03-01."
+
+# One sentence per field that says what the field takes, told in place of pydantic's own
+# messages (which quote regular expressions). A list's item is named ``<list>[]``; query and
+# path parameters by their name. A field missing here gets ``GENERIC_RULE``.
+RULES: dict[str, str] = {
+    "title": "A title is 1 to 200 characters of text.",
+    "url": f"The url is the job ad's address: an http or https URL of at most {MAX_URL_LENGTH} "
+    "characters.",
+    "tags": "Tags are a list of at most 20 fields of work, e.g. data or webb.",
+    "tags[]": "A tag is 1 to 50 characters of text, e.g. data.",
+    "channels": "Channels are a list of 1 to 20 channel names, e.g. twitter and linkedin.",
+    "channels[]": CHANNEL_RULE,
+    "channel": CHANNEL_RULE,
+    "ats_id": "An ats_id is the job's id in your applicant tracking system: 1 to 200 characters "
+    "of text, or null.",
+    "sharer": "A sharer handle has 1 to 100 letters, digits, '_', '.' or '-', with an optional "
+    "leading '@'.",
+    "slug": "A slug is 3 to 64 letters, digits, '-' or '_'.",
+    "limit": "Give limit as a whole number from 1 to 100.",
+    "cursor": "Give cursor as the next_cursor of the page before, unchanged.",
+    "from": DAY_RULE,
+    "to": DAY_RULE,
+    "job_id": "A job id is 1 to 64 letters and digits, as the API gave it.",
+}
+BODY_RULE = "Send the body as a JSON object with the fields this route takes."
+GENERIC_RULE = "This value is not one this field takes."
 
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,32}$")]
 Tag = Annotated[
