@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.api import errors, jobs, shares, stats
-from jobtrail.api.schemas import Health
+from jobtrail.api.schemas import Health, answers
 from jobtrail.config import MAX_BODY_BYTES
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -31,7 +31,7 @@ app.include_router(stats.router)
 app.include_router(shares.router)
 
 
-@app.get("/health", summary="Liveness", tags=["health"])
+@app.get("/health", summary="Liveness", responses=answers(200, "The stack is up"), tags=["health"])
 def health() -> Health:
     return Health(status="ok")
 
@@ -45,14 +45,24 @@ def openapi() -> Response[str]:
     )
 
 
+# Powertools adds these to every document; this API answers its errors as ErrorOut, so
+# nothing refers to them.
+_UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
 def openapi_document() -> str:
-    return app.get_openapi_json_schema(
+    document = app.get_openapi_schema(
         title="jobtrail",
         version="1",
         summary="Tracked short links for job ads",
+        description="The HTTP API of jobtrail; docs/api.md in the repository explains it.",
         security_schemes={"apiKey": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"apiKey": []}],
     )
+    schemas = document.components.schemas if document.components else None
+    for name in _UNUSED_SCHEMAS:
+        (schemas or {}).pop(name, None)
+    return document.model_dump_json(by_alias=True, exclude_none=True, indent=2)
 
 
 def _raw_body(event: dict[str, Any]) -> bytes | None:
