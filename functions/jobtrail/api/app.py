@@ -1,23 +1,29 @@
 """The management API's resolver: routers, error mapping, and the checks that must come
-before routing (body size, authentication), since Powertools validates a body before any
-middleware of ours runs, and a request without a valid key must get 401, not 422."""
+before routing (body size, authentication, the body's media type, encoding and nesting),
+since Powertools validates a body before any middleware of ours runs, a request without a
+valid key must get 401, not 422, and a body Powertools cannot read must get a 4xx, not a
+500."""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.api import errors, jobs, shares, stats
-from jobtrail.api.schemas import Health
+from jobtrail.api.schemas import Health, answers
 from jobtrail.api.services import Services
 from jobtrail.config import MAX_BODY_BYTES
 
 OPENAPI_PATH = "/api/openapi.json"
 PUBLIC_PATHS = frozenset({OPENAPI_PATH, "/health"})
 _FORM = "application/x-www-form-urlencoded"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_JSON_DEPTH = 32
 
 app = APIGatewayHttpResolver(enable_validation=True)
 errors.register(app)
@@ -26,7 +32,7 @@ app.include_router(stats.router)
 app.include_router(shares.router)
 
 
-@app.get("/health", summary="Liveness", tags=["health"])
+@app.get("/health", summary="Liveness", responses=answers(200, "The stack is up"), tags=["health"])
 def health() -> Health:
     return Health(status="ok")
 
@@ -40,21 +46,89 @@ def openapi() -> Response[str]:
     )
 
 
+# Powertools adds these to every document; this API answers its errors as ErrorOut, so
+# nothing refers to them.
+_UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
 def openapi_document() -> str:
-    return app.get_openapi_json_schema(
+    document = app.get_openapi_schema(
         title="jobtrail",
         version="1",
         summary="Tracked short links for job ads",
+        description="The HTTP API of jobtrail; docs/api.md in the repository explains it.",
         security_schemes={"apiKey": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"apiKey": []}],
     )
+    schemas = document.components.schemas if document.components else None
+    for name in _UNUSED_SCHEMAS:
+        (schemas or {}).pop(name, None)
+    return document.model_dump_json(by_alias=True, exclude_none=True, indent=2)
 
 
-def _body_size(event: dict[str, Any]) -> int:
+def _raw_body(event: dict[str, Any]) -> bytes | None:
+    """The body's bytes, or None when they cannot be had (base64 that is not)."""
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        return len(base64.b64decode(body, validate=False))
-    return len(body.encode("utf-8"))
+        try:
+            return base64.b64decode(body)
+        except (binascii.Error, ValueError):
+            return None
+    # Text the gateway decoded; a lone surrogate cannot be UTF-8 and fails the decoding below.
+    return str(body).encode("utf-8", errors="surrogatepass")
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON value (a scalar is 0)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _media_type(headers: dict[str, str]) -> str:
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _check_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any] | None:
+    """The error for a body route's body that is not UTF-8 JSON nested at most 32 deep, or
+    None; a body that passes is handed on as text labelled JSON, the one kind Powertools
+    reads. Bodies are at most 64 KiB, so parsing one here and again in Powertools costs
+    little; unparseable JSON is left to Powertools' own ``json_invalid``."""
+    headers = event.get("headers") or {}
+    media_type = _media_type(headers)
+    # No Content-Type is read as JSON; `curl -d` labels JSON a form by default.
+    if media_type not in {"", content_types.APPLICATION_JSON, _FORM}:
+        return errors.proxy_error(415, *errors.UNSUPPORTED_MEDIA_TYPE)
+    try:
+        text = raw.decode("utf-8") if raw is not None else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
+        return errors.proxy_error(400, "invalid_encoding", "Send the body encoded as UTF-8.")
+    try:
+        too_deep = bool(text.strip()) and _depth(json.loads(text)) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True
+    except ValueError:
+        too_deep = False  # unparseable: Powertools answers it with its own json_invalid
+    if too_deep:
+        return errors.proxy_error(
+            400,
+            "invalid_json",
+            f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep; send a flatter "
+            "JSON document.",
+        )
+    event["body"] = text
+    event["isBase64Encoded"] = False
+    if text:
+        event["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
+    return None
 
 
 def workspace_of(event: dict[str, Any]) -> str | None:
@@ -65,7 +139,8 @@ def workspace_of(event: dict[str, Any]) -> str | None:
 
 
 def handle(event: dict[str, Any], context: LambdaContext, services: Services) -> dict[str, Any]:
-    if _body_size(event) > MAX_BODY_BYTES:
+    raw = _raw_body(event)
+    if raw is not None and len(raw) > MAX_BODY_BYTES:
         return errors.proxy_error(
             413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."
         )
@@ -75,9 +150,10 @@ def handle(event: dict[str, Any], context: LambdaContext, services: Services) ->
         return errors.proxy_error(
             401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'."
         )
-    headers = event.get("headers") or {}
-    if event.get("body") and headers.get("content-type", "").startswith(_FORM):
-        # Every body this API takes is JSON; `curl -d` labels it a form by default.
-        event["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
+    if method.upper() in _BODY_METHODS:
+        refused = _check_body(event, raw)
+        if refused is not None:
+            return refused
     app.append_context(workspace_id=workspace_id, services=services)
     return app.resolve(event, context)

@@ -8,10 +8,19 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
+from jobtrail.api.schemas import BODY_RULE, GENERIC_RULE, RULES
 from jobtrail.domain.errors import DomainError
 from jobtrail.observability import logger
+
+UNSUPPORTED_MEDIA_TYPE = (
+    "unsupported_media_type",
+    "Send the body as JSON, with 'Content-Type: application/json'.",
+)
 
 
 def error_body(
@@ -49,8 +58,24 @@ def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
 
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    location = [str(part) for part in error.get("loc", ()) if part != "body"]
-    return {"field": ".".join(location) or "body", "message": str(error.get("msg", ""))}
+    """A pydantic error as ``{"field", "message"}``: the field as ``tags.3`` or
+    ``query.limit``, the message a sentence from ``schemas.RULES``, never pydantic's own."""
+    loc = [part for part in error.get("loc", ()) if part != "body"]
+    field = ".".join(str(part) for part in loc) or "body"
+    names = [part for part in loc if part not in ("query", "path")]
+    if not names:
+        return {"field": field, "message": BODY_RULE}
+    name = str(names[-1])
+    if isinstance(names[-1], int) and len(names) > 1:
+        name = f"{names[-2]}[]"
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        message = f"'{name}' is not a field this request takes; leave it out."
+    elif kind == "missing":
+        message = f"'{name}' is missing. {RULES.get(name, GENERIC_RULE)}"
+    else:
+        message = RULES.get(name, GENERIC_RULE)
+    return {"field": field, "message": message}
 
 
 def register(app: APIGatewayHttpResolver) -> None:
@@ -64,18 +89,19 @@ def register(app: APIGatewayHttpResolver) -> None:
         kinds = {e.get("type") for e in errors}
         if "json_invalid" in kinds:
             return error_response(400, "invalid_json", "The body is not valid JSON.")
-        if "unsupported_content_type" in kinds:
-            return error_response(
-                415, "unsupported_media_type", "Send the body as Content-Type: application/json."
-            )
         details = [_detail(e) for e in errors]
         return error_response(
             422,
             "validation_error",
-            "The request does not match the schema: "
-            + "; ".join(f"{d['field']}: {d['message']}" for d in details),
+            " ".join(dict.fromkeys(d["message"] for d in details)),
             details,
         )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        # The API's pre-routing checks answer these first; this keeps Powertools' own check,
+        # should a body reach it, from becoming a 500.
+        return error_response(415, *UNSUPPORTED_MEDIA_TYPE)
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[Any]:

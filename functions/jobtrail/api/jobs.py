@@ -9,7 +9,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobtrail.api.schemas import JobCreate, JobList, JobOut, JobSummary, LinkCreate, LinkOut
+from jobtrail.api.schemas import (
+    JobCreate,
+    JobList,
+    JobOut,
+    JobSummary,
+    LinkCreate,
+    LinkOut,
+    answers,
+)
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs
 from jobtrail.observability import metrics
@@ -53,7 +61,7 @@ def job_out(job: jobs.Job, short_base_url: str) -> JobOut:
 @router.post(
     "/api/jobs",
     summary="Create a job ad with one tracked link per channel",
-    responses={201: {"description": "The job, with its links"}},
+    responses=answers(201, "The job, with its links", 400, 401, 413, 415, 503),
     tags=["jobs"],
 )
 def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
@@ -75,7 +83,12 @@ def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
     return Response(status_code=201, content_type="application/json", body=created)
 
 
-@router.get("/api/jobs", summary="List the workspace's jobs, newest first", tags=["jobs"])
+@router.get(
+    "/api/jobs",
+    summary="List the workspace's jobs, newest first",
+    responses=answers(200, "A page of jobs", 400, 401),
+    tags=["jobs"],
+)
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
@@ -84,7 +97,12 @@ def list_jobs(
     return JobList(items=[_summary(job) for job in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/api/jobs/<job_id>", summary="One job, with its links", tags=["jobs"])
+@router.get(
+    "/api/jobs/<job_id>",
+    summary="One job, with its links",
+    responses=answers(200, "The job, with its links", 401, 404),
+    tags=["jobs"],
+)
 def get_job(job_id: JobId) -> JobOut:
     given = services(router)
     job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)
@@ -94,7 +112,7 @@ def get_job(job_id: JobId) -> JobOut:
 @router.post(
     "/api/jobs/<job_id>/links",
     summary="Add a tracked link to a job (a channel, a person, a custom slug)",
-    responses={201: {"description": "The link"}},
+    responses=answers(201, "The link", 400, 401, 404, 409, 413, 415, 503),
     tags=["links"],
 )
 def create_link(job_id: JobId, body: Annotated[LinkCreate, Body()]) -> Response[LinkOut]:

@@ -1,14 +1,45 @@
 """Request and response bodies of the management API. Validation and the OpenAPI document
-both come from these models."""
+both come from these models, and what a recruiter is told when a field breaks its rule
+from ``RULES``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
+from jobtrail.sources.base import Kind
+
+CHANNEL_RULE = "A channel is 1 to 32 lowercase letters, digits or '-', e.g. linkedin."
+DAY_RULE = "Give the day as YYYY-MM-DD, e.g. 2026-03-01."
+
+# One sentence per field that says what the field takes, told in place of pydantic's own
+# messages (which quote regular expressions). A list's item is named ``<list>[]``; query and
+# path parameters by their name. A field missing here gets ``GENERIC_RULE``.
+RULES: dict[str, str] = {
+    "title": "A title is 1 to 200 characters of text.",
+    "url": f"The url is the job ad's address: an http or https URL of at most {MAX_URL_LENGTH} "
+    "characters.",
+    "tags": "Tags are a list of at most 20 fields of work, e.g. data or webb.",
+    "tags[]": "A tag is 1 to 50 characters of text, e.g. data.",
+    "channels": "Channels are a list of 1 to 20 channel names, e.g. twitter and linkedin.",
+    "channels[]": CHANNEL_RULE,
+    "channel": CHANNEL_RULE,
+    "ats_id": "An ats_id is the job's id in your applicant tracking system: 1 to 200 characters "
+    "of text, or null.",
+    "sharer": "A sharer handle has 1 to 100 letters, digits, '_', '.' or '-', with an optional "
+    "leading '@'.",
+    "slug": "A slug is 3 to 64 letters, digits, '-' or '_'.",
+    "limit": "Give limit as a whole number from 1 to 100.",
+    "cursor": "Give cursor as the next_cursor of the page before, unchanged.",
+    "from": DAY_RULE,
+    "to": DAY_RULE,
+    "job_id": "A job id is 1 to 64 letters and digits, as the API gave it.",
+}
+BODY_RULE = "Send the body as a JSON object with the fields this route takes."
+GENERIC_RULE = "This value is not one this field takes."
 
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,32}$")]
 Tag = Annotated[
@@ -72,15 +103,203 @@ class JobList(BaseModel):
     next_cursor: str | None
 
 
-class ErrorBody(BaseModel):
-    code: str
+class _Answer(BaseModel):
+    # An answer is checked against its model on the way out: a field the model does not
+    # name would be dropped silently, so it fails the request (and the tests) instead.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Clicks(_Answer):
+    total: int
+    human: int
+    bots: int
+    unique_visitors: int
+
+
+class DayClicks(_Answer):
+    date: str
+    human: int
+    bots: int
+    unique_visitors: int
+
+
+class ChannelClicks(_Answer):
+    channel: str
+    human: int
+    bots: int
+    unique_visitors: int
+
+
+class LinkClicks(_Answer):
+    slug: str
+    human: int
+    bots: int
+    channel: str | None = Field(description="null for a slug the job does not list")
+    sharer: str | None
+
+
+class SharerClicks(_Answer):
+    sharer: str | None = Field(description="null: the links without a sharer")
+    human: int
+    bots: int
+
+
+class ReferrerClicks(_Answer):
+    referrer: str | None = Field(description="the referring host; null: none was sent")
+    human: int
+
+
+class CountryClicks(_Answer):
+    country: str | None = Field(description="two-letter country code; null: unknown")
+    human: int
+
+
+class DeviceClicks(_Answer):
+    device: str = Field(description="desktop, mobile, tablet or unknown")
+    human: int
+
+
+class Previews(_Answer):
+    hits: int
+    first_seen: str | None
+
+
+class ShareTotals(_Answer):
+    total: int
+    by_platform: dict[str, int]
+    reach: int = Field(description="the distinct sharers' follower counts added up")
+
+
+class TopSharer(_Answer):
+    platform: str
+    handle: str
+    shares: int
+    followers: int
+
+
+class Conversions(_Answer):
+    application: int
+    hire: int
+
+
+class JobStats(_Answer):
+    """``GET /api/jobs/{job_id}/stats``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    job_id: str
+    from_: str = Field(alias="from")
+    to: str
+    clicks: Clicks
+    by_day: list[DayClicks]
+    by_channel: list[ChannelClicks]
+    by_link: list[LinkClicks]
+    by_sharer: list[SharerClicks]
+    by_referrer: list[ReferrerClicks]
+    by_country: list[CountryClicks]
+    by_device: list[DeviceClicks]
+    bots_by_class: dict[str, int]
+    previews: dict[str, Previews]
+    shares: ShareTotals
+    top_sharers: list[TopSharer]
+    conversions: Conversions
+
+
+class ShareAuthor(_Answer):
+    id: str
+    handle: str
+    name: str | None
+    followers: int | None
+
+
+class ShareOut(_Answer):
+    """A post that shared one of a job's links."""
+
+    platform: str
+    post_id: str | None
+    url: str | None
+    kind: Kind
+    author: ShareAuthor
+    parent_post_id: str | None
+    slug: str
+    channel: str
+    created_at: str | None
+    first_seen_at: str
+    metrics: dict[str, int]
+
+
+class ShareList(_Answer):
+    items: list[ShareOut]
+    next_cursor: str | None
+
+
+class SpreadNode(_Answer):
+    share: ShareOut
+    children: list[SpreadNode]
+
+
+class Spread(_Answer):
+    roots: list[SpreadNode]
+
+
+class ChannelStat(_Answer):
+    channel: str
+    jobs: int
+    human: int
+    unique_visitors: int
+    shares: int
+    applications: int
+    hires: int
+
+
+class ChannelStats(_Answer):
+    items: list[ChannelStat]
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="e.g. title, tags.3, query.limit, path.job_id")
     message: str
-    details: list[dict[str, object]] | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable, snake_case")
+    message: str = Field(description="a sentence that says what to change")
+    details: list[ErrorDetail] | None = Field(
+        default=None, description="one per field that broke the schema (422 only)"
+    )
 
 
 class ErrorOut(BaseModel):
+    """Every error the API answers."""
+
     error: ErrorBody
 
 
 class Health(BaseModel):
     status: str
+
+
+_STATUS = {
+    400: "Bad input: unparseable JSON, a body that is not UTF-8 or nests over 32 deep, "
+    "a forged cursor, a bad range of days",
+    401: "No API key, or one that is not known",
+    404: "No such job in this workspace",
+    409: "The slug is taken",
+    413: "The body is larger than 64 KiB",
+    415: "The body is not sent as application/json",
+    422: "The request breaks the schema or a rule",
+    503: "A passing fault; try again",
+}
+
+
+def answers(status: int, description: str, *errors: int) -> dict[int, Any]:
+    """A route's documented answers: its own (with the route's return model) and, in the
+    error shape, each of ``errors`` plus the 422 every validated route can answer (in
+    place of Powertools' default, which this API never sends)."""
+    documented: dict[int, Any] = {status: {"description": description}}
+    for code in sorted({*errors, 422}):
+        documented[code] = {
+            "description": _STATUS[code],
+            "content": {"application/json": {"model": ErrorOut}},
+        }
+    return documented

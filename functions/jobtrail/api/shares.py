@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from jobtrail.api.jobs import JobId
+from jobtrail.api.schemas import ShareList, Spread, answers
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs
 from jobtrail.domain.errors import DomainError
@@ -26,21 +27,24 @@ def _shares(job_id: str) -> list[Any]:
 @router.get(
     "/api/jobs/<job_id>/shares",
     summary="Posts that shared one of the job's links, first seen first",
+    responses=answers(200, "A page of shares", 400, 401, 404),
     tags=["shares"],
 )
 def list_shares(
     job_id: JobId,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
-) -> dict[str, Any]:
+) -> ShareList:
     shares = sorted(_shares(job_id), key=lambda s: (s.first_seen_at, s.key))
     start = _offset(cursor) if cursor else 0
     page = shares[start : start + limit]
     more = start + limit < len(shares)
-    return {
-        "items": [share_view(share) for share in page],
-        "next_cursor": cursors.encode(f"n:{start + limit}") if more else None,
-    }
+    return ShareList.model_validate(
+        {
+            "items": [share_view(share) for share in page],
+            "next_cursor": cursors.encode(f"n:{start + limit}") if more else None,
+        }
+    )
 
 
 def _offset(cursor: str) -> int:
@@ -56,7 +60,8 @@ def _offset(cursor: str) -> int:
 @router.get(
     "/api/jobs/<job_id>/spread",
     summary="Who spread the job from whom, as a tree of shares",
+    responses=answers(200, "The job's shares as a tree", 401, 404),
     tags=["shares"],
 )
-def job_spread(job_id: JobId) -> dict[str, Any]:
-    return {"roots": spread(_shares(job_id))}
+def job_spread(job_id: JobId) -> Spread:
+    return Spread.model_validate({"roots": spread(_shares(job_id))})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from jobtrail.api.jobs import JobId
+from jobtrail.api.schemas import ChannelStats, JobStats, answers
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs, stats
 from jobtrail.domain.shares import share_stats
@@ -22,33 +23,39 @@ _DAY = r"^\d{4}-\d{2}-\d{2}$"
 @router.get(
     "/api/jobs/<job_id>/stats",
     summary="Clicks of a job per day, channel, link, sharer, referrer, country, device",
+    responses=answers(200, "The job's clicks in the range, and all its shares", 400, 401, 404),
     tags=["stats"],
 )
 def job_stats(
     job_id: JobId,
     from_: Annotated[str | None, Query(alias="from", pattern=_DAY)] = None,
     to: Annotated[str | None, Query(pattern=_DAY)] = None,
-) -> dict[str, Any]:
+) -> JobStats:
     given = services(router)
     job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)
     today = given.clock.now().date()
     days = stats.day_range(from_, to, today=today)
     rows = counters.job_counters(job.id, days.first, days.last, today=today)
-    return {
-        **stats.job_stats(
-            job.id,
-            days,
-            rows,
-            {link.slug: (link.channel, link.sharer) for link in job.links},
-        ),
-        # Shares are all of the job's, whatever the days: a share is not a daily count.
-        **share_stats(job_shares(job.id)),
-    }
+    return JobStats.model_validate(
+        {
+            **stats.job_stats(
+                job.id,
+                days,
+                rows,
+                {link.slug: (link.channel, link.sharer) for link in job.links},
+            ),
+            # Shares are all of the job's, whatever the days: a share is not a daily count.
+            **share_stats(job_shares(job.id)),
+        }
+    )
 
 
 @router.get(
-    "/api/stats/channels", summary="Channels compared across the workspace's jobs", tags=["stats"]
+    "/api/stats/channels",
+    summary="Channels compared across the workspace's jobs",
+    responses=answers(200, "Every channel the workspace's jobs use", 401),
+    tags=["stats"],
 )
-def channel_stats() -> dict[str, Any]:
+def channel_stats() -> ChannelStats:
     rows = counters.workspace_channels(workspace(router))
-    return {"items": stats.channel_stats(rows)}
+    return ChannelStats.model_validate({"items": stats.channel_stats(rows)})

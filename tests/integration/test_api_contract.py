@@ -1,0 +1,164 @@
+"""The OpenAPI document against the API's real answers: every route, every status a
+request can provoke, each body checked against the schema the document declares for it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from infra.local.functions import LocalFunctions
+from jobtrail.domain.jobs import SlugTaken
+from jobtrail.store.jobs import DynamoJobStore
+from tests.integration import world
+from tests.integration.conftest import JOB, Client, Reply
+from tests.integration.contract import Contract
+
+FORGED_CURSOR = "bm90LWEtY3Vyc29y"
+Ask = Callable[[Client, world.World], Reply]
+
+
+def _post(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    raw = body if isinstance(body, str | bytes) else json.dumps(body)
+
+    def ask(api: Client, w: world.World) -> Reply:
+        return api.request(
+            "POST",
+            path.format(job=w.job["id"]),
+            body=raw,
+            headers={"content-type": content_type},
+            **kw,
+        )
+
+    return ask
+
+
+def _get(path: str, query: str = "", **kw: Any) -> Ask:
+    def ask(api: Client, w: world.World) -> Reply:
+        return api.get(path.format(job=w.job["id"]), query=query, **kw)
+
+    return ask
+
+
+JOBS = "/api/jobs"
+JOB_PATH = "/api/jobs/{job_id}"
+LINKS = "/api/jobs/{job_id}/links"
+LINKS_OF = "/api/jobs/{job}/links"
+STATS = "/api/jobs/{job_id}/stats"
+SHARES = "/api/jobs/{job_id}/shares"
+SPREAD = "/api/jobs/{job_id}/spread"
+CHANNELS = "/api/stats/channels"
+BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
+
+# (method, documented path, the status expected, how to provoke it)
+CASES: list[tuple[str, str, int, Ask]] = [
+    ("GET", "/health", 200, _get("/health", api_key=None)),
+    ("POST", JOBS, 201, _post(JOBS, JOB)),
+    ("POST", JOBS, 400, _post(JOBS, "{not json")),
+    ("POST", JOBS, 400, _post(JOBS, "[" * 40 + "]" * 40)),
+    ("POST", JOBS, 401, _post(JOBS, JOB, api_key=None)),
+    ("POST", JOBS, 413, _post(JOBS, BIG)),
+    ("POST", JOBS, 415, _post(JOBS, JOB, "text/plain")),
+    ("POST", JOBS, 422, _post(JOBS, {"title": ""})),
+    ("POST", JOBS, 422, _post(JOBS, {**JOB, "url": "javascript:alert(1)"})),
+    ("GET", JOBS, 200, _get(JOBS, "limit=1")),
+    ("GET", JOBS, 400, _get(JOBS, f"cursor={FORGED_CURSOR}")),
+    ("GET", JOBS, 401, _get(JOBS, api_key="not-a-key")),
+    ("GET", JOBS, 422, _get(JOBS, "limit=0")),
+    ("GET", JOB_PATH, 200, _get("/api/jobs/{job}")),
+    ("GET", JOB_PATH, 401, _get("/api/jobs/{job}", api_key=None)),
+    ("GET", JOB_PATH, 404, _get("/api/jobs/0123abc")),
+    ("GET", JOB_PATH, 422, _get("/api/jobs/not-an-id")),
+    ("POST", LINKS, 201, _post("/api/jobs/{job}/links", {"channel": "mail", "slug": "fresh"})),
+    ("POST", LINKS, 400, _post("/api/jobs/{job}/links", b'{"channel": "\xff"}')),
+    ("POST", LINKS, 401, _post("/api/jobs/{job}/links", {"channel": "x"}, api_key=None)),
+    ("POST", LINKS, 404, _post("/api/jobs/0123abc/links", {"channel": "x"})),
+    ("POST", LINKS, 409, _post("/api/jobs/{job}/links", {"channel": "x", "slug": "taken"})),
+    ("POST", LINKS, 413, _post("/api/jobs/{job}/links", BIG)),
+    ("POST", LINKS, 415, _post("/api/jobs/{job}/links", {"channel": "x"}, "text/csv")),
+    ("POST", LINKS, 422, _post("/api/jobs/{job}/links", {"channel": "x", "slug": "api"})),
+    ("POST", LINKS, 422, _post("/api/jobs/{job}/links", {"channel": "x", "sharer": "a b"})),
+    ("GET", STATS, 200, _get("/api/jobs/{job}/stats")),
+    ("GET", STATS, 400, _get("/api/jobs/{job}/stats", "from=2026-03-02&to=2026-03-01")),
+    ("GET", STATS, 401, _get("/api/jobs/{job}/stats", api_key=None)),
+    ("GET", STATS, 404, _get("/api/jobs/0123abc/stats")),
+    ("GET", STATS, 422, _get("/api/jobs/{job}/stats", "to=March")),
+    ("GET", SHARES, 200, _get("/api/jobs/{job}/shares")),
+    ("GET", SHARES, 200, _get("/api/jobs/{job}/shares", "limit=1")),
+    ("GET", SHARES, 400, _get("/api/jobs/{job}/shares", f"cursor={FORGED_CURSOR}")),
+    ("GET", SHARES, 401, _get("/api/jobs/{job}/shares", api_key=None)),
+    ("GET", SHARES, 404, _get("/api/jobs/0123abc/shares")),
+    ("GET", SHARES, 422, _get("/api/jobs/{job}/shares", "limit=101")),
+    ("GET", SPREAD, 200, _get("/api/jobs/{job}/spread")),
+    ("GET", SPREAD, 401, _get("/api/jobs/{job}/spread", api_key=None)),
+    ("GET", SPREAD, 404, _get("/api/jobs/0123abc/spread")),
+    ("GET", SPREAD, 422, _get("/api/jobs/a.b/spread")),
+    ("GET", CHANNELS, 200, _get(CHANNELS)),
+    ("GET", CHANNELS, 401, _get(CHANNELS, api_key=None)),
+]
+
+
+@pytest.fixture
+def populated(api: Client, functions: LocalFunctions, workspace: tuple[str, str]) -> world.World:
+    built = world.build(api, functions, workspace[0])
+    api.post(f"/api/jobs/{built.job['id']}/links", {"channel": "x", "slug": "taken"})
+    return built
+
+
+def test_the_document_is_valid_openapi(api: Client) -> None:
+    validate(Contract.served_by(api).document)
+
+
+def test_every_documented_route_is_checked_here(api: Client) -> None:
+    assert Contract.served_by(api).routes == {(m, p) for m, p, _, _ in CASES}
+
+
+def test_every_answer_is_documented_and_matches_its_schema(
+    api: Client, populated: world.World
+) -> None:
+    contract = Contract.served_by(api)
+    for method, template, status, ask in CASES:
+        reply = ask(api, populated)
+        assert reply.status == status, (method, template, reply.text[:300])
+        contract.check(method, template, reply)
+
+
+def test_the_stats_and_shares_show_their_nulls(api: Client, populated: world.World) -> None:
+    # A repost known only from a list of reposters has no id, URL or time of its own.
+    shares = api.get(f"/api/jobs/{populated.job['id']}/shares").json()["items"]
+    repost = next(s for s in shares if s["kind"] == "repost")
+    assert (repost["post_id"], repost["url"], repost["created_at"]) == (None, None, None)
+    assert repost["author"]["name"] is None
+    stats = api.get(f"/api/jobs/{populated.job['id']}/stats").json()
+    assert {row["sharer"] for row in stats["by_sharer"]} == {None, "anna_dev"}
+    assert None in {row["referrer"] for row in stats["by_referrer"]}
+    assert list(stats)[:3] == ["job_id", "from", "to"]
+
+
+def test_an_error_route_that_is_not_documented_fails_the_check(api: Client) -> None:
+    # The check itself: a 409 on a route that documents none is caught.
+    contract = Contract.served_by(api)
+    reply = Reply(
+        409, {"content-type": "application/json"}, '{"error": {"code": "x", "message": "y"}}'
+    )
+    with pytest.raises(AssertionError, match="does not document"):
+        contract.check("GET", JOBS, reply)
+
+
+def test_slugs_running_out_is_a_documented_503(
+    api: Client, populated: world.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def always_taken(*_: Any, **__: Any) -> None:
+        raise SlugTaken("taken")
+
+    monkeypatch.setattr(DynamoJobStore, "insert_job", always_taken)
+    monkeypatch.setattr(DynamoJobStore, "insert_link", always_taken)
+    contract = Contract.served_by(api)
+    for template, ask in ((JOBS, _post(JOBS, JOB)), (LINKS, _post(LINKS_OF, {"channel": "x"}))):
+        reply = ask(api, populated)
+        assert reply.status == 503
+        assert reply.error_code == "slug_exhausted"
+        contract.check("POST", template, reply)
