@@ -4,17 +4,21 @@ the stats after the poller ran, through faults and reruns."""
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from jobtrail.domain.poller import poll
+from jobtrail.domain.shares import Share, share_from_post
 from jobtrail.domain.times import utc_now
+from jobtrail.sources.base import RequestBudget
 from jobtrail.sources.config import share_sources
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
-from jobtrail.store.shares import DynamoShareStore, poll_state
+from jobtrail.store.models import CounterItem, ShareItem
+from jobtrail.store.shares import DynamoShareStore, poll_state, track
 from tests.fakes.x_api import FakeXApi
 from tests.integration.conftest import JOB, Client
 
@@ -336,3 +340,111 @@ def test_a_forged_shares_cursor_is_400(api: Client, job: dict[str, Any]) -> None
     reply = api.get(f"/api/jobs/{job['id']}/shares", query=f"cursor={cursors.encode('n:x')}")
     assert reply.status == 400
     assert reply.error_code == "invalid_cursor"
+
+
+def _repost_shares(api: Client, job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in _shares(api, job) if s["kind"] == "repost"]
+
+
+def _share_counts(api: Client, job: dict[str, Any]) -> tuple[int, int]:
+    """The job's share total in its stats, and its channels' share counts added up."""
+    stats = api.get(f"/api/jobs/{job['id']}/stats").json()
+    channels = api.get("/api/stats/channels").json()["items"]
+    return stats["shares"]["total"], sum(c["shares"] for c in channels)
+
+
+def test_a_repost_found_by_search_and_in_the_reposters_is_one_share_with_its_own_id(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
+) -> None:
+    # Given a post of the job's link and Bob's repost of it, which X's search returns
+    # with its own id and the post's reposters list again
+    world = fake_x.world
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    repost = world.post(world.user("bob", followers=40), reposting=post)
+    # When the poller runs (search, then the post's reposters as its count grew), twice
+    runs = [_run(x_source) for _ in range(2)]
+    # Then Bob's repost is one share, with its own id, URL and time, under the post
+    assert fake_x.requests_to("retweeted_by"), "the reposters were asked for"
+    (share,) = _repost_shares(api, job)
+    assert share["post_id"] == repost.id
+    assert share["url"] == f"https://x.com/bob/status/{repost.id}"
+    assert share["created_at"].startswith(repost.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert (share["parent_post_id"], share["author"]["followers"]) == (post.id, 40)
+    (root,) = api.get(f"/api/jobs/{job['id']}/spread").json()["roots"]
+    assert [c["share"]["post_id"] for c in root["children"]] == [repost.id]
+    # And it counts once: the post and the repost
+    assert _share_counts(api, job) == (2, 2)
+    assert [r.shares_new for r in runs] == [2, 0]
+
+
+def test_a_reposter_found_first_gets_the_reposts_own_id_when_search_finds_it(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
+) -> None:
+    # Given Bob in the post's reposters, stored without an id of his repost
+    world = fake_x.world
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    _run(x_source)
+    bob = world.user("bob")
+    world.repost(post, bob)
+    _run(x_source)
+    assert [s["post_id"] for s in _repost_shares(api, job)] == [None]
+    # When search then returns his repost itself
+    repost = world.post(bob, reposting=post)
+    report = _run(x_source)
+    # Then the share has the repost's id, and is still one share
+    assert [s["post_id"] for s in _repost_shares(api, job)] == [repost.id]
+    assert report.shares_new == 0
+    assert _share_counts(api, job) == (2, 2)
+
+
+def _store_as_before_the_fix(share: Share, sort_key: str) -> None:
+    """What the poller stored before reposts were keyed by post and author: the share
+    under ``sort_key``, counted for its channel, and watched when it has its own id."""
+    values = {f.name: getattr(share, f.name) for f in fields(Share)}
+    ShareItem(
+        f"SHARES#{share.job_id}", sort_key, **{**values, "metrics": dict(share.metrics)}
+    ).save()
+    CounterItem(f"WSSTAT#{share.workspace_id}", f"channel#{share.channel}").update(
+        actions=[CounterItem.shares.add(1)]
+    )
+    if share.post_id is not None:
+        track(share, now=utc_now())
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["also-listed", "search-only"])
+def test_a_repost_stored_twice_before_the_fix_becomes_one_share_on_the_next_poll(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource, listed: bool
+) -> None:
+    # Given a post the poller stored, and Bob's repost of it as the poller stored it
+    # before: under the repost's own id (search found it) and, when the post's reposters
+    # listed Bob (X lists only the latest 100), again under the post and Bob
+    world = fake_x.world
+    slug = job["links"][0]["slug"]
+    post = world.post(world.user("anna"), urls=[f"{SHORT}/{slug}"])
+    _run(x_source)
+    repost = world.post(world.user("bob", followers=40), reposting=post)
+    link = find_link(slug)
+    assert link is not None
+    budget = RequestBudget(10)
+    found = {p.post_id: p for p in x_source.refresh([post.id, repost.id], budget=budget)}
+    by_search = share_from_post(found[repost.id], link, seen_at="2026-01-05T10:00:00.000Z")
+    _store_as_before_the_fix(by_search, f"x#post#{repost.id}")
+    if listed:
+        (bob,) = x_source.reposts_of(found[post.id], budget=budget)
+        listed_share = share_from_post(bob, link, seen_at="2026-01-05T10:15:00.000Z")
+        _store_as_before_the_fix(listed_share, f"x#repost#{post.id}#{bob.author.id}")
+    store = DynamoShareStore()
+    store.note_counts("x", post.id, reposts=1, quotes=0)
+    store.advance_since_id("x", repost.id)
+    assert len(_repost_shares(api, job)) == (2 if listed else 1)
+    # When the poller runs, and runs again
+    _run(x_source)
+    _run(x_source)
+    # Then the repost is one share, with its own id, first seen when it was first seen
+    (share,) = _repost_shares(api, job)
+    assert (share["post_id"], share["parent_post_id"]) == (repost.id, post.id)
+    assert share["first_seen_at"] == "2026-01-05T10:00:00.000Z"
+    # And it is counted once, in the job's stats and in its channel's count
+    assert _share_counts(api, job) == (2, 2)
+    # And the repost itself is no longer watched (a repost has no reposts of its own)
+    assert [w.post_id for w in store.tracked("x", now=utc_now())] == [post.id]

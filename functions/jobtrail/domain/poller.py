@@ -54,6 +54,7 @@ class ShareStore(Protocol):
     def save_share(self, share: Share, *, now: datetime) -> bool: ...
     def tracked(self, platform: str, *, now: datetime) -> list[Watched]: ...
     def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
+    def forget(self, platform: str, post_id: str) -> None: ...
     def poll_state(self, platform: str) -> Any: ...
     def take_lease(self, platform: str, owner: str, *, now: datetime, seconds: int) -> bool: ...
     def release_lease(self, platform: str, owner: str) -> None: ...
@@ -193,7 +194,15 @@ class _Run:
         ids = sorted(watched, key=lambda i: watched[i].created_at or "", reverse=True)
         for start in range(0, len(ids), REFRESH_CHUNK):
             for post in self.source.refresh(ids[start : start + REFRESH_CHUNK], budget=self.budget):
-                if post.post_id in watched:
+                if post.post_id not in watched:
+                    continue
+                if post.kind == "repost":
+                    # Watched by an earlier version, which also stored it apart from its
+                    # reposter's share; stored again it becomes that one share. A repost
+                    # has no reposts or quotes of its own.
+                    self._store(post, watched[post.post_id])
+                    self.store.forget(self.source.platform, post.post_id)
+                else:
                     self._follow(post, watched[post.post_id])
 
     def _follow(self, post: Post, origin: Watched) -> None:
