@@ -10,6 +10,7 @@ SERVICE_NAME = "jobtrail"
 METRICS_NAMESPACE = "jobtrail"
 DEFAULT_RETENTION_DAYS = 400
 DEFAULT_SLUG_CACHE_SECONDS = 60
+DEFAULT_SECRET_MAX_AGE_SECONDS = 300  # how long a read secret is used before reading it again
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -18,6 +19,7 @@ class Settings:
     short_base_url: str
     click_retention_days: int
     slug_cache_seconds: float
+    secret_max_age_seconds: int
 
 
 def settings() -> Settings:
@@ -29,5 +31,8 @@ def settings() -> Settings:
         ),
         slug_cache_seconds=float(
             os.environ.get("SLUG_CACHE_SECONDS", str(DEFAULT_SLUG_CACHE_SECONDS))
+        ),
+        secret_max_age_seconds=int(
+            os.environ.get("SECRET_MAX_AGE_SECONDS", str(DEFAULT_SECRET_MAX_AGE_SECONDS))
         ),
     )

@@ -4,17 +4,21 @@ the stats after the poller ran, through faults and reruns."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 
 from jobtrail.domain.poller import poll
 from jobtrail.domain.shares import Share, share_from_post
 from jobtrail.domain.times import utc_now
+from jobtrail.handlers import poller as poller_handler
 from jobtrail.sources.base import RequestBudget
-from jobtrail.sources.config import share_sources
+from jobtrail.sources.config import ShareSources
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
 from jobtrail.store.models import CounterItem, ShareItem
@@ -259,25 +263,63 @@ def test_two_overlapping_runs_one_waits(
     assert _run(x_source, now=later).status == "ok"
 
 
+@pytest.fixture
+def poller_sources(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShareSources]:
+    """The poller function as a fresh instance has it: no sources kept, nothing said, no
+    secret cached; and no credentials in the environment but what the test sets."""
+    for name in ("X_BEARER_TOKEN", "X_BEARER_TOKEN_SECRET", "BLUESKY_SECRET", "BLUESKY_HANDLE"):
+        monkeypatch.delenv(name, raising=False)
+    fresh = ShareSources()
+    monkeypatch.setattr(poller_handler, "share_sources", fresh)
+    parameters.clear_caches()
+    yield fresh
+    parameters.clear_caches()
+
+
 def test_the_scheduled_function_polls_the_configured_sources(
     api: Client,
     job: dict[str, Any],
     fake_x: FakeXApi,
     functions: Any,
     monkeypatch: pytest.MonkeyPatch,
+    poller_sources: ShareSources,
 ) -> None:
     world = fake_x.world
     world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][1]['slug']}"])
     monkeypatch.setenv("X_API_BASE_URL", fake_x.base_url)
     monkeypatch.setenv("X_BEARER_TOKEN", fake_x.token)
-    share_sources.cache_clear()
-    try:
-        result = functions.invoke("poller")
-    finally:
-        share_sources.cache_clear()
+    result = functions.invoke("poller")
     assert result["runs"][0]["platform"] == "x"
     assert result["runs"][0]["shares_new"] == 1
     assert _shares(api, job)[0]["channel"] == "linkedin"
+
+
+def test_an_x_token_put_in_after_the_deployment_is_used_by_the_warm_poller(
+    api: Client,
+    job: dict[str, Any],
+    fake_x: FakeXApi,
+    functions: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    poller_sources: ShareSources,
+) -> None:
+    # Given the X secret as the stack makes it (the placeholder), secrets kept no time
+    # at all, and a warm poller that has run with it
+    world = fake_x.world
+    world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(Name="Jobtrail/x-bearer-token", SecretString="REPLACE_ME")["ARN"]
+    monkeypatch.setenv("X_BEARER_TOKEN_SECRET", arn)
+    monkeypatch.setenv("X_API_BASE_URL", fake_x.base_url)
+    monkeypatch.setenv("SECRET_MAX_AGE_SECONDS", "0")
+    assert functions.invoke("poller")["runs"] == []
+    assert fake_x.requests == []
+    # When the company puts the token in, and the poller runs again
+    secrets.put_secret_value(SecretId=arn, SecretString=fake_x.token)
+    result = functions.invoke("poller")
+    # Then X is polled
+    assert [(r["platform"], r["status"], r["shares_new"]) for r in result["runs"]] == [
+        ("x", "ok", 1)
+    ]
 
 
 def test_shares_of_another_workspaces_job_are_404(other_api: Client, job: dict[str, Any]) -> None:
