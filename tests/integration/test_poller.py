@@ -3,6 +3,7 @@ the stats after the poller ran, through faults and reruns."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import fields
@@ -13,7 +14,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from jobtrail.domain.poller import poll
+from jobtrail.domain.poller import poll, poll_all
 from jobtrail.domain.shares import Share, share_from_post
 from jobtrail.domain.times import utc_now
 from jobtrail.handlers import poller as poller_handler
@@ -322,6 +323,44 @@ def test_an_x_token_put_in_after_the_deployment_is_used_by_the_warm_poller(
     ]
 
 
+def test_an_x_401_still_lets_bluesky_be_polled(
+    api: Client,
+    job: dict[str, Any],
+    fake_x: FakeXApi,
+    functions: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    poller_sources: ShareSources,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.fakes.bluesky_appview import running_fake_bluesky
+
+    with running_fake_bluesky() as bluesky:
+        # Given an X token X refuses, and a Bluesky post of the job's link
+        anna = bluesky.world.account("anna", followers=300)
+        bluesky.world.post(anna, links=[f"{SHORT}/{job['links'][1]['slug']}"])
+        monkeypatch.setenv("X_API_BASE_URL", fake_x.base_url)
+        monkeypatch.setenv("X_BEARER_TOKEN", "revoked-token")
+        monkeypatch.setenv("BLUESKY_API_BASE_URL", bluesky.base_url)
+        monkeypatch.setenv("BLUESKY_HANDLE", bluesky.handle)
+        monkeypatch.setenv("BLUESKY_APP_PASSWORD", bluesky.app_password)
+        capsys.readouterr()
+        # When the scheduled poller runs
+        result = functions.invoke("poller")
+    # Then X's run says it was refused, and why, and Bluesky's found its share
+    x, bsky = result["runs"]
+    assert (x["platform"], x["status"]) == ("x", "rejected")
+    assert "answered 401: the bearer token is wrong" in x["detail"]
+    assert (bsky["platform"], bsky["status"], bsky["shares_new"]) == ("bluesky", "ok", 1)
+    assert [s["platform"] for s in _shares(api, job)] == ["bluesky"]
+    # And the fault is logged and counted, for the alarm
+    failed = [r for r in caplog.records if r.getMessage() == "share poll failed"]
+    assert [(r.levelname, r.platform, r.status) for r in failed] == [("ERROR", "x", "rejected")]
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    (emf,) = [line for line in out if "_aws" in line]  # the metrics Powertools wrote
+    assert emf["source_runs_failed"] == [1.0]
+
+
 def test_shares_of_another_workspaces_job_are_404(other_api: Client, job: dict[str, Any]) -> None:
     assert other_api.get(f"/api/jobs/{job['id']}/shares").status == 404
     assert other_api.get(f"/api/jobs/{job['id']}/spread").status == 404
@@ -490,3 +529,40 @@ def test_a_repost_stored_twice_before_the_fix_becomes_one_share_on_the_next_poll
     assert _share_counts(api, job) == (2, 2)
     # And the repost itself is no longer watched (a repost has no reposts of its own)
     assert [w.post_id for w in store.tracked("x", now=utc_now())] == [post.id]
+
+
+class _BrokenSource:
+    """A network whose code fails on its first request (a bug, an answer nobody foresaw)."""
+
+    platform = "bluesky"
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        raise KeyError("cursor")
+
+
+def test_a_fault_in_one_networks_run_is_its_report_and_the_next_one_is_polled(
+    api: Client, job: dict[str, Any], fake_x: FakeXApi, x_source: XSource
+) -> None:
+    # Given a post on X, and another network whose run fails in an unforeseen way
+    world = fake_x.world
+    world.post(world.user("anna"), urls=[f"{SHORT}/{job['links'][0]['slug']}"])
+    # When both are polled, the failing one first
+    reports = poll_all(
+        [_BrokenSource(), x_source],
+        DynamoShareStore(),
+        short_host="jt.example",
+        find_link=find_link,
+        max_requests=50,
+        now=utc_now(),
+    )
+    # Then its report says what went wrong, and X was polled all the same
+    broken, x = reports
+    assert (broken.platform, broken.status, broken.detail) == (
+        "bluesky",
+        "failed",
+        "KeyError: 'cursor'",
+    )
+    assert isinstance(broken.error, KeyError)
+    assert (x.status, x.shares_new) == ("ok", 1)
+    # And the failed run let go of its network: the next run is not kept waiting
+    assert DynamoShareStore().take_lease("bluesky", "next-run", now=utc_now(), seconds=300)

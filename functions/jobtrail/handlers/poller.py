@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.domain.poller import poll_all
+from jobtrail.domain.poller import FAULTS, poll_all
 from jobtrail.domain.times import utc_now
 from jobtrail.observability import logger, metrics
 from jobtrail.sources.config import poller_settings, share_sources
@@ -39,5 +39,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         if report.status == "rate_limited":
             metrics.add_metric(name="rate_limited_runs", unit=MetricUnit.Count, value=1)
-        logger.info("share poll", extra={**platform, **report.as_dict()})
+        if report.status in FAULTS:
+            # The function still succeeds (the other networks were polled); this count
+            # and the log line are what raise the alarm and say why.
+            metrics.add_metric(name="source_runs_failed", unit=MetricUnit.Count, value=1)
+            logger.error(
+                "share poll failed", extra={**platform, **report.as_dict()}, exc_info=report.error
+            )
+        else:
+            logger.info("share poll", extra={**platform, **report.as_dict()})
     return {"runs": [report.as_dict() for report in reports]}
