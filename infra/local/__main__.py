@@ -45,6 +45,12 @@ jobtrail, running locally
 """,
         flush=True,
     )
+    # Said once here, not on the poller's first run a period later; the poller says it
+    # again only when that changes.
+    from jobtrail.sources.config import share_sources
+
+    for notice in share_sources.read()[1]:
+        print(notice.message, flush=True)
     print(f"jobtrail ready on {base}", flush=True)
     stopped.wait()
     print("jobtrail stopping", file=sys.stderr, flush=True)
