@@ -263,6 +263,17 @@ class JobtrailStack(Stack):
             period=Duration.seconds(max(poller_schedule.seconds, 3600)),
             periods_in_a_row=POLLER_FAILING_RUNS_TO_ALARM,
         )
+        # A network's failed run does not fail the function (the others are still polled),
+        # so the poller counts it; one is retried by the next run, a row of them is not.
+        self.monitoring.alarm_on_metric(
+            "source_runs_failed",
+            meaning="The share poller's runs for X or Bluesky failed in each of "
+            f"{POLLER_FAILING_RUNS_TO_ALARM} periods in a row: its log line 'share poll "
+            "failed' names the network and why (a refused token or app password, or the "
+            "network down).",
+            period=Duration.seconds(max(poller_schedule.seconds, 300)),
+            periods_in_a_row=POLLER_FAILING_RUNS_TO_ALARM,
+        )
         self._outputs()
 
     def _poller_environment(self) -> dict[str, str]:

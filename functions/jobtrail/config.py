@@ -17,6 +17,7 @@ METRICS_NAMESPACE = "jobtrail"
 DEFAULT_RETENTION_DAYS = 400
 DEFAULT_SLUG_CACHE_SECONDS = 60
 DEFAULT_MAX_REQUESTS = 50
+DEFAULT_SECRET_MAX_AGE_SECONDS = 300  # how long a read secret is used before reading it again
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -50,6 +51,9 @@ class Settings:
     # x-jobtrail-origin-secret header (ORIGIN_SECRET); None: no request is trusted to
     # carry CloudFront's viewer country, so clicks have none.
     origin_secret: str | None = None
+    # How long the poller uses a secret it read before reading it again, so that a warm
+    # function sees credentials put in after the deployment.
+    secret_max_age_seconds: int = DEFAULT_SECRET_MAX_AGE_SECONDS
 
     @property
     def short_host(self) -> str:
@@ -73,4 +77,7 @@ class Settings:
                 _number(env, "X_MAX_REQUESTS_PER_RUN", DEFAULT_MAX_REQUESTS, minimum=1)
             ),
             origin_secret=env.get("ORIGIN_SECRET") or None,
+            secret_max_age_seconds=int(
+                _number(env, "SECRET_MAX_AGE_SECONDS", DEFAULT_SECRET_MAX_AGE_SECONDS, minimum=0)
+            ),
         )

@@ -48,6 +48,7 @@ class Stack:
     base_url: str
     api_key: str
     process: subprocess.Popen[str]
+    output: list[str]  # what it printed, so far
 
     def request(
         self,
@@ -114,7 +115,7 @@ def stack() -> Iterator[Stack]:
     process = _start(port, {})
     output: list[str] = []
     _wait_ready(process, output)
-    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process)
+    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)
     process.send_signal(signal.SIGINT)
     try:
         code = process.wait(timeout=20)

@@ -80,3 +80,13 @@ def test_functions_can_be_invoked_by_name(stack: Stack) -> None:
     assert stack.request("POST", "/_local/invoke/nonesuch", api_key=None).status == 404
     health = stack.request("POST", "/_local/invoke/api", api_key=None)
     assert health.json()["result"]["statusCode"] == 200
+
+
+def test_the_stack_says_at_start_which_networks_it_does_not_poll(stack: Stack) -> None:
+    # Started without any network's credentials, it said so for each, before it was ready
+    ready = next(i for i, line in enumerate(stack.output) if line.startswith("jobtrail ready"))
+    said = [line.strip() for line in stack.output[:ready] if "polling is off" in line]
+    assert said == [
+        "X polling is off: X_BEARER_TOKEN is not set.",
+        "Bluesky polling is off: BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are not set.",
+    ]

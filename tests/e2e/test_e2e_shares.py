@@ -27,7 +27,7 @@ def x_stack(fake_x: FakeXApi) -> Iterator[Stack]:
     process = _start(port, {"X_API_BASE_URL": fake_x.base_url, "X_BEARER_TOKEN": fake_x.token})
     output: list[str] = []
     _wait_ready(process, output)
-    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process)
+    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0, "".join(output)
 
@@ -59,3 +59,12 @@ def test_the_poller_finds_who_shared_a_job_and_how_it_spread(
     assert roots[0]["children"][0]["share"]["author"]["handle"] == "bob"
     stats = x_stack.request("GET", f"/api/jobs/{job['id']}/stats").json()
     assert stats["shares"] == {"total": 2, "by_platform": {"x": 2}, "reach": 940}
+
+
+def test_the_stack_says_once_that_bluesky_polling_is_off(x_stack: Stack) -> None:
+    # When the poller has run, more than once
+    for _ in range(2):
+        assert x_stack.request("POST", "/_local/invoke/poller", api_key=None).status == 200
+    # Then the output said at start, and only then, that Bluesky is off and why; X is on
+    said = [line.strip() for line in x_stack.output if "polling is" in line]
+    assert said == ["Bluesky polling is off: BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are not set."]

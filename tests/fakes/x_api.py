@@ -3,8 +3,9 @@ poller uses, with X's JSON shapes (``data``, ``includes.users``, ``includes.twee
 ``errors``, ``meta``), its query parameters and its ``x-rate-limit-*`` headers.
 
 - ``GET /2/tweets/search/recent``: ``query=url:"<host>"`` only (other queries get X's 400),
-  ``since_id``, ``start_time``, ``max_results`` (10-100), ``next_token``; newest first;
-  reposts are never returned, as on X today.
+  ``since_id``, ``start_time``, ``max_results`` (10-100), ``next_token``; newest first.
+  Reposts are returned too, with their own id, as on X (a query leaves them out only
+  with ``-is:retweet``): a repost carries the URLs of the post it reposts.
 - ``GET /2/tweets/:id/retweeted_by``: the latest 100 reposters, ``pagination_token``.
 - ``GET /2/tweets/:id/quote_tweets``: ``max_results`` (10-100), ``pagination_token``.
 - ``GET /2/tweets?ids=``: at most 100 ids; missing ones come back in ``errors``.
@@ -122,7 +123,13 @@ class XWorld:
         metrics: Mapping[str, int] | None = None,
         unwound: Mapping[str, str] | None = None,
     ) -> Tweet:
-        """A new tweet; ``at`` defaults to now. ``metrics`` uses X's names."""
+        """A new tweet; ``at`` defaults to now. ``metrics`` uses X's names. A repost
+        (``reposting``) carries the reposted tweet's URLs, and its author is one of that
+        tweet's reposters, as on X."""
+        if reposting is not None:
+            urls = urls or reposting.urls
+            if author.id not in self.reposters.get(reposting.id, []):
+                self.repost(reposting, author)
         created_at = (at or datetime.now(UTC)).replace(microsecond=0)
         self._sequence += 1
         snowflake = ((int(created_at.timestamp() * 1000) - TWITTER_EPOCH_MS) << 22) + self._sequence
@@ -460,8 +467,7 @@ class FakeXApi:
         found = [
             tweet
             for tweet in self.world.tweets.values()
-            if tweet.retweeted is None  # X's search no longer returns reposts
-            and any(host in url.lower() for url in tweet.urls)
+            if any(host in url.lower() for url in tweet.urls)
             and (since_id is None or int(tweet.id) > int(since_id))
             and (start_time is None or tweet.created_at >= start_time)
         ]

@@ -144,3 +144,24 @@ def test_repeated_rate_limits_raise_an_alarm(synthesized: Synthesized) -> None:
     )
     assert alarm["Threshold"] == 0
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_a_networks_failed_runs_in_a_row_raise_an_alarm(synthesized: Synthesized) -> None:
+    # When the alarms are read
+    [alarm] = [
+        alarm["Properties"]
+        for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "source_runs_failed"
+    ]
+
+    # Then the poller's count of a network's failed runs (which no longer fail the
+    # function) alarms when runs failed in each of three poll periods in a row
+    schedule = next(s for s in SCHEDULES if s.function == POLLER)
+    assert alarm["Namespace"] == "jobtrail"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "jobtrail"}]
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+        schedule.seconds,
+        POLLER_FAILING_RUNS_TO_ALARM,
+        POLLER_FAILING_RUNS_TO_ALARM,
+    )
+    assert alarm["Threshold"] == 0

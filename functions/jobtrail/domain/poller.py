@@ -7,6 +7,9 @@ link. ``since_id`` moves only after every page of the search is stored, so a fau
 page leaves it where it was and the next run reads those posts again (shares are keyed by
 post, so nothing is stored twice). A rate limit stops the run and is remembered; a spent
 budget stops it quietly; the next run goes on.
+
+Each network's run stands alone: whatever stops one (credentials it refuses, a fault, a
+bug) is that run's report, and the other networks are still polled.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from jobtrail.sources.base import (
     RequestBudget,
     ShareSource,
     SinceIdTooOld,
+    SourceRejected,
     SourceUnavailable,
 )
 
@@ -54,6 +58,7 @@ class ShareStore(Protocol):
     def save_share(self, share: Share, *, now: datetime) -> bool: ...
     def tracked(self, platform: str, *, now: datetime) -> list[Watched]: ...
     def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
+    def forget(self, platform: str, post_id: str) -> None: ...
     def poll_state(self, platform: str) -> Any: ...
     def take_lease(self, platform: str, owner: str, *, now: datetime, seconds: int) -> bool: ...
     def release_lease(self, platform: str, owner: str) -> None: ...
@@ -61,15 +66,21 @@ class ShareStore(Protocol):
     def rate_limited_until(self, platform: str, until: datetime) -> None: ...
 
 
+# The statuses of a run that went wrong: someone should look when they repeat.
+FAULTS = frozenset({"rejected", "unavailable", "failed"})
+
+
 @dataclass
 class RunReport:
     platform: str
     status: str = "ok"  # ok, skipped_rate_limited, skipped_running, rate_limited,
-    # budget_spent, unavailable
+    # budget_spent, and the FAULTS: rejected (credentials or access refused), unavailable
+    # (5xx, timeout, malformed answer), failed (anything else: ``error`` holds it)
     requests: int = 0
     posts_found: int = 0
     shares_new: int = 0
     detail: str | None = None
+    error: Exception | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +124,8 @@ def poll(
         report.status = "budget_spent"
     except SourceUnavailable as fault:
         report.status, report.detail = "unavailable", str(fault)
+    except SourceRejected as refusal:
+        report.status, report.detail = "rejected", str(refusal)
     finally:
         report.requests = budget.spent
         store.release_lease(source.platform, owner)
@@ -193,7 +206,15 @@ class _Run:
         ids = sorted(watched, key=lambda i: watched[i].created_at or "", reverse=True)
         for start in range(0, len(ids), REFRESH_CHUNK):
             for post in self.source.refresh(ids[start : start + REFRESH_CHUNK], budget=self.budget):
-                if post.post_id in watched:
+                if post.post_id not in watched:
+                    continue
+                if post.kind == "repost":
+                    # Watched by an earlier version, which also stored it apart from its
+                    # reposter's share; stored again it becomes that one share. A repost
+                    # has no reposts or quotes of its own.
+                    self._store(post, watched[post.post_id])
+                    self.store.forget(self.source.platform, post.post_id)
+                else:
                     self._follow(post, watched[post.post_id])
 
     def _follow(self, post: Post, origin: Watched) -> None:
@@ -221,4 +242,18 @@ def poll_all(
     store: ShareStore,
     **kwargs: Any,
 ) -> list[RunReport]:
-    return [poll(source, store, **kwargs) for source in sources]
+    """Every source's run, each whatever became of the others."""
+    reports = []
+    for source in sources:
+        try:
+            reports.append(poll(source, store, **kwargs))
+        except Exception as error:  # one network's fault must not stop the others
+            reports.append(
+                RunReport(
+                    platform=source.platform,
+                    status="failed",
+                    detail=f"{type(error).__name__}: {error}",
+                    error=error,
+                )
+            )
+    return reports

@@ -1,14 +1,15 @@
 """Shares: posts on the networks that shared a job's links, and how the ad spread.
 
-A share is keyed by its network and its own post id; a repost known only from a list of
-reposters has no id of its own and is keyed by the post it reposted and its author, so it
-is one share however often, and however, it is found.
+A share is keyed by its network and its own post id, except a repost: it is keyed by the
+post it reposted and its author, whether or not its own id is known (X's search finds a
+repost with its id, the list of reposters names only its author), so it is one share
+however often, and however, it is found. Its own id is kept when a sighting gives it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -37,13 +38,42 @@ class Share:
 
     @property
     def key(self) -> str:
-        return share_key(self.platform, self.post_id, self.parent_post_id, self.author_id)
+        return share_key(
+            self.platform, self.kind, self.post_id, self.parent_post_id, self.author_id
+        )
 
 
-def share_key(platform: str, post_id: str | None, parent: str | None, author_id: str) -> str:
-    if post_id is not None:
-        return f"{platform}#post#{post_id}"
-    return f"{platform}#repost#{parent}#{author_id}"
+def share_key(
+    platform: str, kind: str, post_id: str | None, parent: str | None, author_id: str
+) -> str:
+    # A user reposts a post once, so the reposted post and the author name the repost.
+    if (kind == "repost" and parent is not None) or post_id is None:
+        return f"{platform}#repost#{parent}#{author_id}"
+    return f"{platform}#post#{post_id}"
+
+
+def merged(first: Share, later: Share) -> Share:
+    """One share from two sightings of the same share (a repost found by search with its
+    own id, and in a list of reposters without): the first's link and channel, the
+    earliest sighting and the follower count then, the own id, URL and time of the first
+    that knows them, and the later's follower count and metrics where it has them."""
+    earlier_first = first.first_seen_at <= later.first_seen_at
+    earliest, other = (first, later) if earlier_first else (later, first)
+    own = first if first.post_id is not None else later
+    return replace(
+        first,
+        post_id=own.post_id,
+        url=own.url,
+        created_at=own.created_at,
+        followers=later.followers if later.followers is not None else first.followers,
+        followers_first=(
+            earliest.followers_first
+            if earliest.followers_first is not None
+            else other.followers_first
+        ),
+        first_seen_at=earliest.first_seen_at,
+        metrics=dict(later.metrics or first.metrics),
+    )
 
 
 def slug_of(url: str, short_host: str) -> str | None:

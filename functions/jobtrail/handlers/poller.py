@@ -9,10 +9,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.config import Settings
-from jobtrail.domain.poller import poll_all
+from jobtrail.domain.poller import FAULTS, poll_all
 from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
-from jobtrail.sources.config import share_sources
+from jobtrail.sources.config import ShareSources
 from jobtrail.store.clicks import find_link
 from jobtrail.store.models import use_tables
 from jobtrail.store.shares import DynamoShareStore
@@ -23,19 +23,23 @@ from jobtrail.wiring import Handler, entry_point
 def build(settings: Settings, clock: Clock) -> Handler:
     use_tables(settings.main_table, settings.events_table)
     shares = DynamoShareStore()
+    # Kept across runs: a source keeps its connections and the rate limits it was told of.
+    sources = ShareSources(settings.secret_max_age_seconds, clock.now)
 
     @logger.inject_lambda_context
     @metrics.log_metrics
     @tracer.capture_lambda_handler
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return poll(settings, clock, shares)
+        return poll(settings, clock, shares, sources)
 
     return lambda_handler
 
 
-def poll(settings: Settings, clock: Clock, shares: DynamoShareStore) -> dict[str, Any]:
+def poll(
+    settings: Settings, clock: Clock, shares: DynamoShareStore, sources: ShareSources
+) -> dict[str, Any]:
     reports = poll_all(
-        share_sources(),
+        sources(),
         shares,
         short_host=settings.short_host,
         find_link=find_link,
@@ -51,7 +55,15 @@ def poll(settings: Settings, clock: Clock, shares: DynamoShareStore) -> dict[str
         )
         if report.status == "rate_limited":
             metrics.add_metric(name="rate_limited_runs", unit=MetricUnit.Count, value=1)
-        logger.info("share poll", extra={**platform, **report.as_dict()})
+        if report.status in FAULTS:
+            # The function still succeeds (the other networks were polled); this count
+            # and the log line are what raise the alarm and say why.
+            metrics.add_metric(name="source_runs_failed", unit=MetricUnit.Count, value=1)
+            logger.error(
+                "share poll failed", extra={**platform, **report.as_dict()}, exc_info=report.error
+            )
+        else:
+            logger.info("share poll", extra={**platform, **report.as_dict()})
     return {"runs": [report.as_dict() for report in reports]}
 
 

@@ -6,7 +6,8 @@ Four endpoints, all read-only with an app bearer token:
   newest first, one page per call; the poller follows ``next_token`` and keeps the first
   page's ``newest_id`` as its next ``since_id``.
 - ``GET /2/tweets/:id/retweeted_by``: who reposted a post. X gives users, not the reposts'
-  own ids or times, so those stay ``None``.
+  own ids or times, so those stay ``None`` (search may find the same repost with its id;
+  the poller keys a repost by the post it reposted and its author, so it is one share).
 - ``GET /2/tweets/:id/quote_tweets``: the quotes of a post.
 - ``GET /2/tweets?ids=``: the same posts again, for their current metrics.
 
@@ -157,7 +158,8 @@ class XSource:
         X accepts ``since_id`` or ``start_time``, never both, so passing both is a
         programming error. Pass the same ``since_id`` (or ``start_time``) with every
         ``next_token`` of one search. A ``start_time`` older than X's 7-day window is moved
-        up to the window's start. Reposts and posts whose author X withholds are left out.
+        up to the window's start. Posts whose author X withholds are left out. A repost
+        comes as itself: its own id, and the post it reposted as its parent.
         """
         check_search_args(short_host, since_id, start_time, taker="X", refused_chars=' "/\t\n')
         params = {
@@ -340,8 +342,8 @@ def _post(tweet: object, users: Mapping[str, Author]) -> Post | None:
         # X withholds the author (suspended, protected) and says so in ``errors``; a share
         # nobody can be credited with is of no use to the poller.
         return None
-    # Search no longer returns reposts, but a lookup may: then it is the repost itself,
-    # with its own id, and its parent is what it reposted.
+    # Search and lookup give a repost as itself, with its own id; its parent is what it
+    # reposted.
     kind, parent = _kind(tweet)
     return Post(
         platform=PLATFORM,

@@ -9,7 +9,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from jobtrail.domain.poller import Watched
-from jobtrail.domain.shares import Share
+from jobtrail.domain.shares import Share, merged, share_key
 from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed, connection, failed_conditions
 from jobtrail.store.keys import channel_jobs_key, workspace_stats_key
@@ -43,10 +43,8 @@ def _share(item: ShareItem) -> Share:
     )
 
 
-def save_share(share: Share, *, now: datetime) -> bool:
-    """Store a share once: True the first time. Later sightings only refresh the author's
-    follower count and the post's metrics; the share is counted once, for its channel."""
-    item = ShareItem(
+def _item(share: Share) -> ShareItem:
+    return ShareItem(
         f"SHARES#{share.job_id}",
         share.key,
         platform=share.platform,
@@ -67,9 +65,18 @@ def save_share(share: Share, *, now: datetime) -> bool:
         first_seen_at=share.first_seen_at,
         metrics=dict(share.metrics),
     )
+
+
+def save_share(share: Share, *, now: datetime) -> bool:
+    """Store a share once: True the first time. Later sightings only refresh the author's
+    follower count and the post's metrics, and give a repost its own id when they know
+    it; the share is counted once, for its channel. A repost that an earlier version
+    stored twice (once under its own id) becomes one share when it is seen again."""
+    if _merged_former(share):
+        return False
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(item, condition=ShareItem.pk.does_not_exist())
+            tx.save(_item(share), condition=ShareItem.pk.does_not_exist())
             tx.update(
                 CounterItem(
                     workspace_stats_key(share.workspace_id), channel_jobs_key(share.channel)
@@ -81,8 +88,57 @@ def save_share(share: Share, *, now: datetime) -> bool:
             raise
         _refresh(share)
         return False
-    if share.post_id is not None:
+    if share.post_id is not None and share.kind != "repost":
+        # A repost has no reposts or quotes of its own: X and Bluesky count them on the
+        # post it reposted.
         track(share, now=now)
+    return True
+
+
+def _former_key(share: Share) -> str | None:
+    """The key an earlier version gave a repost with its own id: its id, as for a post."""
+    if share.kind != "repost" or share.post_id is None or share.parent_post_id is None:
+        return None
+    return share_key(share.platform, "post", share.post_id, None, share.author_id)
+
+
+def _merged_former(share: Share) -> bool:
+    """Fold a repost's item under its former key into the one under its key: True when
+    there was one. Both may be there (the repost was found by search and in the list of
+    reposters, and counted twice): the former goes, and its count with it. The writes
+    are conditional on what was read, so a second run over the same items changes
+    nothing."""
+    former = _former_key(share)
+    if former is None:
+        return False
+    # One read of two keys each time a repost is seen with its own id: X's search gives
+    # each repost once (since_id moves past it), so about one read per repost.
+    pk = f"SHARES#{share.job_id}"
+    found = {
+        item.sk: item
+        for item in ShareItem.batch_get([(pk, former), (pk, share.key)], consistent_read=True)
+    }
+    if former not in found:
+        return False
+    old, current = found[former], found.get(share.key)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(old, condition=ShareItem.sk.exists())
+            if current is None:
+                # Found only by search: it moves to its key, counted as it was.
+                kept = merged(_share(old), share)
+                tx.save(_item(kept), condition=ShareItem.sk.does_not_exist())
+            else:
+                kept = merged(merged(_share(current), _share(old)), share)
+                tx.save(_item(kept), condition=ShareItem.sk.exists())
+                tx.update(
+                    CounterItem(f"WSSTAT#{old.workspace_id}", f"channel#{old.channel}"),
+                    actions=[CounterItem.shares.add(-1)],
+                )
+    except TransactWriteError as error:
+        if not failed_conditions(error):
+            raise
+        # Another run merged them first.
     return True
 
 
@@ -92,6 +148,13 @@ def _refresh(share: Share) -> None:
         actions.append(ShareItem.followers.set(share.followers))
     if share.metrics:
         actions.append(ShareItem.metrics.set(dict(share.metrics)))
+    if share.kind == "repost" and share.post_id is not None:
+        # A repost first known from the list of reposters gets its own id, once.
+        actions.append(ShareItem.post_id.set(ShareItem.post_id | share.post_id))
+        if share.url is not None:
+            actions.append(ShareItem.url.set(ShareItem.url | share.url))
+        if share.created_at is not None:
+            actions.append(ShareItem.created_at.set(ShareItem.created_at | share.created_at))
     if actions:
         ShareItem(f"SHARES#{share.job_id}", share.key).update(actions=actions)
 
@@ -139,6 +202,11 @@ def tracked(platform: str, *, now: datetime) -> list[Watched]:
             f"TRACK#{platform}", filter_condition=TrackedPost.expires_at > now
         )
     ]
+
+
+def forget(platform: str, post_id: str) -> None:
+    """Stop watching a post."""
+    TrackedPost(f"TRACK#{platform}", post_id).delete()
 
 
 def note_counts(platform: str, post_id: str, *, reposts: int, quotes: int) -> None:
@@ -207,6 +275,7 @@ class DynamoShareStore:
     save_share = staticmethod(save_share)
     tracked = staticmethod(tracked)
     note_counts = staticmethod(note_counts)
+    forget = staticmethod(forget)
     poll_state = staticmethod(poll_state)
     take_lease = staticmethod(take_lease)
     release_lease = staticmethod(release_lease)
