@@ -49,9 +49,7 @@ jobtrail, running locally
     )
     # Said once here, not on the poller's first run a period later; the poller says it
     # again only when that changes.
-    from jobtrail.sources.config import ShareSources
-
-    for notice in ShareSources(stack.functions.settings.secret_max_age_seconds).read()[1]:
+    for notice in stack.share_sources.read()[1]:
         print(notice.message, flush=True)
     print(f"jobtrail ready on {base}", flush=True)
     stopped.wait()

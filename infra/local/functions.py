@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -27,9 +27,17 @@ class UnknownFunction(KeyError):
 
 
 class LocalFunctions:
-    def __init__(self, settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        given: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """``given``: per function, what its ``build`` takes besides the settings and the
+        clock, made by the runtime (the poller's sources)."""
         self.settings = settings or Settings.from_env()
         self.clock = clock
+        self._given = given or {}
         self._handlers: dict[str, Handler] = {}
         self._locks: dict[str, AbstractContextManager[Any]] = {
             name: threading.Lock() for name in FUNCTIONS
@@ -41,7 +49,7 @@ class LocalFunctions:
         if name not in self._handlers:
             module, _, _entry_point = FUNCTIONS[name].handler.rpartition(".")
             build = importlib.import_module(module).build
-            self._handlers[name] = build(self.settings, self.clock)
+            self._handlers[name] = build(self.settings, self.clock, **self._given.get(name, {}))
         return self._handlers[name]
 
     def load_all(self) -> None:

@@ -64,7 +64,14 @@ class LocalStack:
         from jobtrail.store.workspaces import create_workspace
 
         create_workspace(LOCAL_WORKSPACE, now=iso(utc_now()), api_key=self.api_key)
-        self.functions = LocalFunctions()
+        from jobtrail.config import Settings
+        from jobtrail.sources.config import ShareSources
+
+        settings = Settings.from_env()
+        # The poller's own sources: what the runtime says at start about them (which
+        # networks are off) is then not said again on the poller's first run.
+        self.share_sources = ShareSources(settings.secret_max_age_seconds)
+        self.functions = LocalFunctions(settings, given={"poller": {"sources": self.share_sources}})
         self.functions.load_all()
         client = self.dynamodb.client("dynamodb")
         streams = self.dynamodb.client("dynamodbstreams")

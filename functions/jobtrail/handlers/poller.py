@@ -20,11 +20,14 @@ from jobtrail.tracing import tracer
 from jobtrail.wiring import Handler, entry_point
 
 
-def build(settings: Settings, clock: Clock) -> Handler:
+def build(settings: Settings, clock: Clock, sources: ShareSources | None = None) -> Handler:
+    """``sources``: the instance's sources, where the runtime has made them already (the
+    local one, which says at its start which networks are off)."""
     use_tables(settings.main_table, settings.events_table)
     shares = DynamoShareStore()
     # Kept across runs: a source keeps its connections and the rate limits it was told of.
-    sources = ShareSources(settings.secret_max_age_seconds, clock.now)
+    if sources is None:
+        sources = ShareSources(settings.secret_max_age_seconds, clock.now)
 
     @logger.inject_lambda_context
     @metrics.log_metrics
