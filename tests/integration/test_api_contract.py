@@ -36,6 +36,22 @@ def _post(path: str, body: Any, content_type: str = "application/json", **kw: An
     return ask
 
 
+def _patch(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    """A PATCH of ``path``, its ``{job}`` and ``{slug}`` those of the world's sharer's link."""
+    raw = body if isinstance(body, str | bytes) else json.dumps(body)
+
+    def ask(api: Client, w: world.World) -> Reply:
+        return api.request(
+            "PATCH",
+            path.format(job=w.job["id"], slug=w.link["slug"]),
+            body=raw,
+            headers={"content-type": content_type},
+            **kw,
+        )
+
+    return ask
+
+
 def _get(path: str, query: str = "", **kw: Any) -> Ask:
     def ask(api: Client, w: world.World) -> Reply:
         return api.get(path.format(job=w.job["id"]), query=query, **kw)
@@ -51,6 +67,8 @@ STATS = "/api/jobs/{job_id}/stats"
 SHARES = "/api/jobs/{job_id}/shares"
 SPREAD = "/api/jobs/{job_id}/spread"
 CHANNELS = "/api/stats/channels"
+LINK = "/api/jobs/{job_id}/links/{slug}"
+LINK_OF = "/api/jobs/{job}/links/{slug}"
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
 # (method, documented path, the status expected, how to provoke it)
@@ -98,6 +116,20 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("GET", SPREAD, 422, _get("/api/jobs/a.b/spread")),
     ("GET", CHANNELS, 200, _get(CHANNELS)),
     ("GET", CHANNELS, 401, _get(CHANNELS, api_key=None)),
+    # The sharer's link asked for again: the one they have.
+    ("POST", LINKS, 200, _post(LINKS_OF, {"channel": "linkedin", "sharer": "@Anna_Dev"})),
+    ("PATCH", LINK, 200, _patch(LINK_OF, {"disabled": False, "expires_at": None})),
+    ("PATCH", LINK, 200, _patch(LINK_OF, {"expires_at": "2027-01-01T00:00:00Z"})),
+    ("PATCH", LINK, 400, _patch(LINK_OF, "{not json")),
+    ("PATCH", LINK, 401, _patch(LINK_OF, {"disabled": True}, api_key=None)),
+    ("PATCH", LINK, 404, _patch("/api/jobs/{job}/links/no-such-link", {"disabled": True})),
+    ("PATCH", LINK, 404, _patch("/api/jobs/0123abc/links/{slug}", {"disabled": True})),
+    ("PATCH", LINK, 413, _patch(LINK_OF, BIG)),
+    ("PATCH", LINK, 415, _patch(LINK_OF, {"disabled": True}, "text/plain")),
+    ("PATCH", LINK, 422, _patch(LINK_OF, {})),
+    ("PATCH", LINK, 422, _patch(LINK_OF, {"disabled": None})),
+    ("PATCH", LINK, 422, _patch(LINK_OF, {"expires_at": "soon"})),
+    ("PATCH", LINK, 422, _patch("/api/jobs/{job}/links/a.b", {"disabled": True})),
 ]
 
 

@@ -33,7 +33,17 @@ def test_a_new_job_has_one_tracked_link_per_channel(api: Client) -> None:
     assert ISO.match(job["created_at"])
     assert [link["channel"] for link in job["links"]] == ["twitter", "linkedin"]
     for link in job["links"]:
-        assert set(link) == {"slug", "short_url", "job_id", "channel", "sharer", "created_at"}
+        assert set(link) == {
+            "slug",
+            "short_url",
+            "job_id",
+            "channel",
+            "sharer",
+            "created_at",
+            "disabled",
+            "expires_at",
+        }
+        assert (link["disabled"], link["expires_at"]) == (False, None)
         assert link["short_url"] == f"https://jt.example/{link['slug']}"
         assert link["job_id"] == job["id"]
         assert link["sharer"] is None

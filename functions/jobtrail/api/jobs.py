@@ -26,6 +26,14 @@ router = Router()
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
 
+SHARER_ONCE = (
+    "A sharer (a handle, compared without case and without a leading @) has one link per "
+    "job and channel: asking again for the same channel and sharer answers 200 with the "
+    "link they have, the handle as first given, also when the request names a custom slug "
+    "(the slug asked for is then not taken). A link without a sharer is always a new one "
+    "(201)."
+)
+
 
 def link_out(link: jobs.Link, short_base_url: str) -> LinkOut:
     return LinkOut(
@@ -35,6 +43,8 @@ def link_out(link: jobs.Link, short_base_url: str) -> LinkOut:
         channel=link.channel,
         sharer=link.sharer,
         created_at=link.created_at,
+        disabled=link.disabled,
+        expires_at=link.expires_at,
     )
 
 
@@ -112,12 +122,19 @@ def get_job(job_id: JobId) -> JobOut:
 @router.post(
     "/api/jobs/<job_id>/links",
     summary="Add a tracked link to a job (a channel, a person, a custom slug)",
-    responses=answers(201, "The link", 400, 401, 404, 409, 413, 415, 503),
+    description=SHARER_ONCE,
+    responses={
+        **answers(201, "The new link", 400, 401, 404, 409, 413, 415, 503),
+        200: {
+            "description": "The link the sharer already has on this channel",
+            "content": {"application/json": {"model": LinkOut}},
+        },
+    },
     tags=["links"],
 )
 def create_link(job_id: JobId, body: Annotated[LinkCreate, Body()]) -> Response[LinkOut]:
     given = services(router)
-    link = jobs.add_link(
+    link, created = jobs.add_link(
         given.jobs,
         workspace_id=workspace(router),
         job_id=job_id,
@@ -126,6 +143,9 @@ def create_link(job_id: JobId, body: Annotated[LinkCreate, Body()]) -> Response[
         slug=body.slug,
         now=given.clock.now(),
     )
-    metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=1)
-    created = link_out(link, given.settings.short_base_url)
-    return Response(status_code=201, content_type="application/json", body=created)
+    if created:
+        metrics.add_metric(name="links_created", unit=MetricUnit.Count, value=1)
+    answer = link_out(link, given.settings.short_base_url)
+    return Response(
+        status_code=201 if created else 200, content_type="application/json", body=answer
+    )

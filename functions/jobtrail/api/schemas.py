@@ -4,9 +4,10 @@ from ``RULES``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
@@ -37,6 +38,9 @@ RULES: dict[str, str] = {
     "from": DAY_RULE,
     "to": DAY_RULE,
     "job_id": "A job id is 1 to 64 letters and digits, as the API gave it.",
+    "disabled": "Give disabled as true (the link stops working) or false (it works again).",
+    "expires_at": "Give expires_at as a time with its zone, e.g. 2026-12-31T23:00:00Z, or "
+    "null for no end.",
 }
 BODY_RULE = "Send the body as a JSON object with the fields this route takes."
 GENERIC_RULE = "This value is not one this field takes."
@@ -70,6 +74,44 @@ class LinkCreate(_Request):
     slug: Slug | None = None
 
 
+def _moment(value: object) -> object:
+    """An ISO-8601 time with its zone, from JSON's string (strict models take no string for
+    a datetime, and lax ones would take a number as seconds since 1970)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("not a time")
+    moment = datetime.fromisoformat(value)  # ValueError: not a time
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment
+
+
+def _unchanged_when_left_out(schema: dict[str, Any]) -> None:
+    # The model's default stands for "left out", not for a null one may send.
+    schema.pop("default", None)
+
+
+class LinkPatch(_Request):
+    """Send disabled, expires_at or both; a field left out stays as it is."""
+
+    # The route reads which fields were sent from ``model_fields_set``. A default is never
+    # validated, so None stands for "left out" while a null sent for ``disabled`` is refused
+    # as not a boolean.
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"minProperties": 1})
+
+    disabled: bool = Field(  # type: ignore[assignment]
+        default=None,
+        description="true: the link answers 410 and records nothing; false: it works again",
+        json_schema_extra=_unchanged_when_left_out,
+    )
+    expires_at: Annotated[datetime | None, BeforeValidator(_moment)] = Field(
+        default=None,
+        description="when the link ends (a past time ends it now); null: it does not end",
+        json_schema_extra=_unchanged_when_left_out,
+    )
+
+
 class LinkOut(BaseModel):
     slug: str
     short_url: str
@@ -77,6 +119,8 @@ class LinkOut(BaseModel):
     channel: str
     sharer: str | None
     created_at: str
+    disabled: bool = Field(description="true: turned off, its short URL answers 410")
+    expires_at: str | None = Field(description="when it ends (then 410); null: it does not end")
 
 
 class JobSummary(BaseModel):

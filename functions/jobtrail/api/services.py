@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from jobtrail.config import Settings
 from jobtrail.domain.jobs import JobStore
+from jobtrail.domain.links import LinkStore
 from jobtrail.domain.times import Clock
 
 
@@ -19,6 +20,7 @@ class Services:
     settings: Settings
     clock: Clock
     jobs: JobStore
+    links: LinkStore
 
 
 def services(router: Router) -> Services:

@@ -49,6 +49,13 @@ class LinkTarget:
     channel: str
     sharer: str | None
     target_url: str
+    # Read with the link, so that the redirect learns whether it has ended at no extra cost.
+    disabled: bool = False
+    expires_at: datetime | None = None
+
+    def ended(self, now: datetime) -> bool:
+        """Turned off, or past its end: the redirect answers 410 and records nothing."""
+        return self.disabled or (self.expires_at is not None and now >= self.expires_at)
 
 
 @dataclass(frozen=True)

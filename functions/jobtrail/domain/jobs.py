@@ -9,6 +9,7 @@ from typing import Protocol
 
 from jobtrail.domain.errors import Conflict, NotFound, Unavailable
 from jobtrail.domain.ids import new_id
+from jobtrail.domain.sharers import SharerTaken, same_sharer
 from jobtrail.domain.slugs import check_custom_slug, random_slug
 from jobtrail.domain.times import iso
 from jobtrail.domain.urls import normalize_target_url
@@ -28,6 +29,9 @@ class Link:
     created_at: str
     # Orders the links of one job made in the same instant (a job's channels).
     position: int = 0
+    # Turned off by hand, or ending at a moment (ISO-8601): then the redirect answers 410.
+    disabled: bool = False
+    expires_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class JobStore(Protocol):
         """Store a job with its links, all or nothing; SlugTaken if a slug is in use."""
 
     def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
-        """Store one more link of an existing job; SlugTaken if its slug is in use.
+        """Store one more link of an existing job; SlugTaken if its slug is in use,
+        SharerTaken if its sharer has a link on its channel already.
         ``new_channel``: the first link of the job on its channel."""
 
     def get_job(self, workspace_id: str, job_id: str) -> Job | None: ...
@@ -133,15 +138,20 @@ def add_link(
     sharer: str | None,
     slug: str | None,
     now: datetime,
-) -> Link:
-    """One more link of a job, for a channel and optionally a person and a custom slug."""
+) -> tuple[Link, bool]:
+    """One more link of a job, for a channel and optionally a person and a custom slug;
+    answers it and True. A sharer has one link per channel: asked again (in any case, with
+    any slug), it answers the link they have and False."""
     job = store.get_job(workspace_id, job_id)
     if job is None:
         raise job_not_found(job_id)
+    custom = check_custom_slug(slug) if slug is not None else None  # refused before all else
+    if sharer is not None and (had := _sharers_link(job, channel, sharer)) is not None:
+        return had, False
     attempts = 1 if slug is not None else _SLUG_ATTEMPTS
     for _ in range(attempts):
         link = Link(
-            slug=check_custom_slug(slug) if slug is not None else random_slug(),
+            slug=custom if custom is not None else random_slug(),
             workspace_id=workspace_id,
             job_id=job.id,
             channel=channel,
@@ -151,12 +161,31 @@ def add_link(
         )
         try:
             store.insert_link(link, new_channel=channel not in job.channels)
+        except SharerTaken:
+            # A request for the same sharer and channel made the link a moment ago.
+            theirs = _sharers_link(
+                get_job(store, workspace_id=workspace_id, job_id=job_id), channel, sharer
+            )
+            if theirs is None:
+                raise
+            return theirs, False
         except SlugTaken:
             if slug is not None:
                 raise
             continue
-        return link
+        return link, True
     raise Unavailable("Could not find a free slug; try again.", code="slug_exhausted")
+
+
+def _sharers_link(job: Job, channel: str, sharer: str | None) -> Link | None:
+    return next(
+        (
+            link
+            for link in job.links
+            if link.channel == channel and same_sharer(link.sharer, sharer)
+        ),
+        None,
+    )
 
 
 def get_job(store: JobStore, *, workspace_id: str, job_id: str) -> Job:

@@ -5,6 +5,10 @@ One key read of the link (skipped while a warm function has it cached, at most
 can: no pydantic, no X-Ray SDK (Lambda's active tracing covers it), no event data classes;
 the event is a plain API Gateway v2 dict.
 
+A link that is disabled or past its end answers 410 and records nothing. A browser (its
+``Accept`` names ``text/html``) is told 404 and 410 as a small page of its own, with no
+script and nothing to fetch; every other client as the API's JSON error.
+
 Faults: a link that cannot be read answers 503 with ``Retry-After`` (never a redirect to a
 URL nobody checked, and nothing is cached). A click that cannot be written still gets its
 redirect: the store retries it once within the request, then it is logged as one
@@ -14,6 +18,7 @@ replay-clicks`` and counted in the ``clicks_not_recorded`` metric.
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 from datetime import date
@@ -46,8 +51,90 @@ def _error(status: int, code: str, message: str, **headers: str) -> dict[str, An
     }
 
 
-def _not_found(slug: str) -> dict[str, Any]:
-    return _error(404, "link_not_found", f"No short link '{slug}'.")
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<style>
+body {{ font: 1.1rem/1.5 system-ui, sans-serif; max-width: 34rem; margin: 12vh auto;
+  padding: 0 1.25rem; color: #1f2328; }}
+h1 {{ font-size: 1.6rem; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+<p>{text}</p>
+</body>
+</html>
+"""
+
+
+def _wants_html(event: dict[str, Any]) -> bool:
+    """Whether the client's ``Accept`` names ``text/html`` (a browser does) without
+    refusing it (``;q=0``). A few lines rather than a content negotiation library: the
+    redirect imports as little as it can."""
+    accept = str((event.get("headers") or {}).get("accept") or "")
+    for media_range in accept.lower().split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        if kind == "text/html":
+            return _quality(params) > 0
+    return False
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def _refusal(
+    event: dict[str, Any], status: int, code: str, message: str, title: str, text: str
+) -> dict[str, Any]:
+    """A 404 or 410 of a slug: a page for a browser, the JSON error for anyone else."""
+    if not _wants_html(event):
+        return _error(status, code, message, Vary="Accept")
+    return {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Vary": "Accept",
+            "X-Robots-Tag": "noindex",
+        },
+        "body": _PAGE.format(title=html.escape(title), text=html.escape(text)),
+    }
+
+
+def _not_found(event: dict[str, Any], slug: str) -> dict[str, Any]:
+    return _refusal(
+        event,
+        404,
+        "link_not_found",
+        f"No short link '{slug}'.",
+        "This link does not exist",
+        f"There is no short link '{slug}'. Check that the address is complete, or ask whoever "
+        "shared it for the link again.",
+    )
+
+
+def _gone(event: dict[str, Any], slug: str) -> dict[str, Any]:
+    return _refusal(
+        event,
+        410,
+        "link_gone",
+        f"The short link '{slug}' has ended; ask whoever shared it for a new one.",
+        "This link has ended",
+        f"The short link '{slug}' has ended and no longer leads to the job ad. Ask whoever "
+        "shared it for a new link.",
+    )
 
 
 def _unavailable() -> dict[str, Any]:
@@ -126,8 +213,11 @@ class Redirect:
             metrics.add_metric(name="link_lookups_failed", unit=MetricUnit.Count, value=1)
             return _unavailable()
         if link is None:
-            return _not_found(slug)
+            return _not_found(event, slug)
         now = self.clock.now()
+        if link.ended(now):
+            # Nothing recorded: no click, no salt, so no counter moves.
+            return _gone(event, slug)
         click = clicks.record(
             link,
             _visit(event, origin_secret=self.settings.origin_secret),

@@ -17,7 +17,7 @@ from jobtrail.domain.clicks import Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
 from jobtrail.store.connection import condition_failed
 from jobtrail.store.keys import SLUG_SORT_KEY, slug_key
-from jobtrail.store.models import ClickItem, LinkItem, SaltItem
+from jobtrail.store.models import LINK_DISABLED, ClickItem, LinkItem, SaltItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -84,6 +84,9 @@ def find_link(slug: str) -> LinkTarget | None:
         channel=item.channel,
         sharer=item.sharer,
         target_url=item.target_url,
+        disabled=item.status == LINK_DISABLED,
+        # Parsed here, once per read, not on every redirect of the cached link.
+        expires_at=datetime.fromisoformat(item.ends_at) if item.ends_at else None,
     )
 
 

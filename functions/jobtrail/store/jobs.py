@@ -6,16 +6,25 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
+from jobtrail.domain.sharers import SharerTaken, sharer_key
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
 from jobtrail.store.keys import (
     SLUG_SORT_KEY,
     channel_jobs_key,
+    sharer_claim_key,
     slug_key,
     workspace_key,
     workspace_stats_key,
 )
-from jobtrail.store.models import CounterItem, JobItem, LinkItem
+from jobtrail.store.models import (
+    LINK_ACTIVE,
+    LINK_DISABLED,
+    CounterItem,
+    JobItem,
+    LinkItem,
+    SharerClaim,
+)
 
 JOB_PREFIX = "JOB#"
 
@@ -52,6 +61,8 @@ def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
             sharer=link.sharer,
             target_url=link.target_url,
             created_at=link.created_at,
+            status=LINK_DISABLED if link.disabled else LINK_ACTIVE,
+            ends_at=link.expires_at,
         )
 
     return (
@@ -70,7 +81,18 @@ def _link(item: LinkItem) -> Link:
         target_url=item.target_url,
         created_at=item.created_at,
         position=int(item.sk.split("#")[-2]),
+        disabled=item.status == LINK_DISABLED,
+        expires_at=item.ends_at,
     )
+
+
+def _sharer_claim(link: Link) -> SharerClaim | None:
+    """The claim on the link's sharer for its job and channel; None: a link without a
+    sharer claims nothing (every such request makes a new link)."""
+    if link.sharer is None:
+        return None
+    sk = sharer_claim_key(link.job_id, link.channel, sharer_key(link.sharer))
+    return SharerClaim(workspace_key(link.workspace_id), sk, slug=link.slug)
 
 
 def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
@@ -133,6 +155,7 @@ class DynamoJobStore:
 
     def _insert_link(self, link: Link, *, new_channel: bool) -> None:
         by_slug, by_job = _link_items(link)
+        claim = _sharer_claim(link)
         job_key = (workspace_key(link.workspace_id), _job_sort_key(link.job_id))
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -147,6 +170,8 @@ class DynamoJobStore:
                     tx.condition_check(JobItem, *job_key, condition=JobItem.pk.exists())
                 tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
                 tx.save(by_job)
+                if claim is not None:
+                    tx.save(claim, condition=SharerClaim.pk.does_not_exist())
                 if new_channel:
                     tx.update(
                         _channel_jobs(link.workspace_id, link.channel),
@@ -154,6 +179,11 @@ class DynamoJobStore:
                     )
         except TransactWriteError as error:
             failed = failed_conditions(error)
+            # Items: the job, the link by slug, by job, then the sharer's claim if any. The
+            # claim is looked at first: a sharer who has a link on the channel gets that
+            # one back, even when the slug asked for is taken too.
+            if claim is not None and 3 in failed:
+                raise SharerTaken(link.channel, link.sharer or "") from error
             if 1 in failed:
                 raise SlugTaken(link.slug) from error
             if 0 in failed:

@@ -39,3 +39,9 @@ def channel_day_key(channel: str, day: str) -> str:
 def visitor_markers_key(job_id: str, day: str) -> str:
     """The partition of a job's visitor markers of one day (ISO)."""
     return f"VIS#{job_id}#{day}"
+
+
+def sharer_claim_key(job_id: str, channel: str, sharer_key: str) -> str:
+    """Sort key of the claim on a sharer's one link per job and channel (under the job's
+    workspace); ``sharer_key`` is the handle as sharers are compared."""
+    return f"SHARER#{job_id}#{channel}#{sharer_key}"

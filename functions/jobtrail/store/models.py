@@ -11,6 +11,7 @@ pk                          sk                   item
 ``WS#<workspace>``          ``JOB#<job>``        a job ad
 ``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
 ``SLUG#<slug>``             ``LINK``             the same link by slug: the redirect's read
+``WS#<workspace>``          ``SHARER#<job>...``  claims a sharer's one link on a channel
 ``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
 =========================  ===================  ==========================================
 
@@ -45,6 +46,8 @@ class _Meta:
 
 DEFAULT_MAIN_TABLE = "jobtrail-main"
 DEFAULT_EVENTS_TABLE = "jobtrail-events"
+LINK_ACTIVE = "active"
+LINK_DISABLED = "disabled"
 
 
 class MainItem(Model):
@@ -91,8 +94,19 @@ class LinkItem(MainItem):
     sharer = UnicodeAttribute(null=True)
     # The job's URL, copied so that a redirect is one key read.
     target_url = UnicodeAttribute()
-    status = UnicodeAttribute(default="active")
+    # LINK_ACTIVE or LINK_DISABLED: a disabled link answers 410.
+    status = UnicodeAttribute(default=LINK_ACTIVE)
     created_at = UnicodeAttribute()
+    # When the link ends (ISO-8601, UTC), if it does. Not named ``expires_at``: that is the
+    # table's TTL attribute, and the link must answer 410 after its end, not vanish.
+    ends_at = UnicodeAttribute(null=True)
+
+
+class SharerClaim(MainItem):
+    """Claims a sharer's one link per job and channel (the sharer compared without case),
+    written in the same transaction as the link, so that two requests for it make one."""
+
+    slug = UnicodeAttribute()
 
 
 class SaltItem(MainItem):
