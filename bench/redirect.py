@@ -11,6 +11,10 @@ The budgets come from issue 2 ("Performance") and DESIGN.md ("Redirect is the ho
 2. Warm latency in-process under ``moto.mock_aws()`` against a bare reference handler (one
    GetItem + one PutItem with a module-level boto3 client) in the same run: median at most
    1.15x the reference with the slug not cached, at most 0.7x with it cached.
+   A link that has ended (disabled, or past its end) costs no more than it did before
+   it could end: its redirect learns it from the link item it reads anyway, answers 410 and
+   writes nothing (uncached: the one GetItem; cached: no call at all); and the redirect
+   with the check runs at most 1.05x the redirect without it (median, cached and not).
 3. Cold start: importing the handler in a fresh interpreter costs at most 1.0x
    ``import boto3; boto3.client("dynamodb")`` and leaves pydantic, aws_xray_sdk and requests
    unimported.
@@ -63,6 +67,10 @@ for _name, _value in BENCH_ENV.items():
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 SLUG = "webdev-li"
+SLUG_PLAIN = "webdev-plain"  # a link as they were before links could end
+SLUG_ENDED = "webdev-ended"
+# The link's end, far off: every redirect of SLUG compares the time with it.
+FAR_END = "2099-12-31T23:00:00.000Z"
 TARGET_URL = "https://jobs.example.com/openings/senior-python-developer?ref=careers"
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -82,6 +90,10 @@ NOISE_TOLERANCE = 0.03  # ratio of medians vs paired ratio, relative
 COLD_LIMIT = 1.0
 HEAVY_MODULES = ("pydantic", "aws_xray_sdk", "requests")
 ROLLOVER_CALLS = 20
+CHECK_LIMIT = 1.05
+NO_CHECK_UNCACHED = "handler, not cached, no end check"
+NO_CHECK_CACHED = "handler, cached, no end check"
+ENDED_CALLS = 100
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,26 @@ class BenchClock:
         self.skipped += 24 * 3600
 
 
+def _never_ended(link: Any, now: datetime) -> bool:
+    return False
+
+
+def set_end_check(on: bool) -> None:
+    """Turns the redirect's check of a link's end on (as written) or off: off, it answers
+    at once (still one method call, returning False), which is as near to the redirect
+    without the check as the same module, process and moto backend allow. Only this
+    process's class attribute changes; no file does."""
+    from jobtrail.domain.clicks import LinkTarget
+
+    global _CHECKED
+    if _CHECKED is None:
+        _CHECKED = LinkTarget.ended
+    LinkTarget.ended = _CHECKED if on else _never_ended  # type: ignore[method-assign]
+
+
+_CHECKED: Any = None  # LinkTarget.ended as the module defines it
+
+
 @dataclass
 class World:
     """Everything the in-process sections share: moto, the tables, the two handlers."""
@@ -130,6 +162,8 @@ class World:
     clock: BenchClock
     reference: Handler
     events: list[dict[str, Any]]
+    plain_events: list[dict[str, Any]]  # the same visits, of SLUG_PLAIN
+    ended_events: list[dict[str, Any]]  # the same visits, of SLUG_ENDED
     context: Any
     table_labels: dict[str, str]  # table name -> "main" / "events"
 
@@ -321,25 +355,34 @@ def setup(stack: contextlib.ExitStack) -> World:
     from jobtrail.domain.ids import new_id
     from jobtrail.handlers import redirect
     from jobtrail.store.jobs import SLUG_SORT_KEY, slug_key
-    from jobtrail.store.models import LinkItem
+    from jobtrail.store.models import LINK_DISABLED, LinkItem
 
     admin = boto3.client("dynamodb")
     names = create_tables(admin)
     main, events = names["MainTable"], names["EventsTable"]
-    # The link as the store writes it (the model's own serialization), put with the admin
-    # client so that none of the handler's models has a connection before its first call.
-    link = LinkItem(
-        slug_key(SLUG),
-        SLUG_SORT_KEY,
-        slug=SLUG,
-        workspace_id=new_id(),
-        job_id=new_id(),
-        channel="linkedin",
-        sharer="anna",
-        target_url=TARGET_URL,
-        created_at="2026-11-25T09:00:00.000Z",
-    )
-    admin.put_item(TableName=main, Item=link.serialize())
+    # The links as the store writes them (the model's own serialization), put with the admin
+    # client so that none of the handler's models has a connection before its first call:
+    # one with an end far off (so every redirect compares the time with it), one as links
+    # were before they could end (no end), one disabled.
+    workspace_id, job_id = new_id(), new_id()
+    for slug, ending in (
+        (SLUG, {"ends_at": FAR_END}),
+        (SLUG_PLAIN, {}),
+        (SLUG_ENDED, {"status": LINK_DISABLED}),
+    ):
+        link = LinkItem(
+            slug_key(slug),
+            SLUG_SORT_KEY,
+            slug=slug,
+            workspace_id=workspace_id,
+            job_id=job_id,
+            channel="linkedin",
+            sharer="anna",
+            target_url=TARGET_URL,
+            created_at="2026-11-25T09:00:00.000Z",
+            **ending,
+        )
+        admin.put_item(TableName=main, Item=link.serialize())
 
     _REF_CLIENT = boto3.client("dynamodb")
     _REF_MAIN, _REF_EVENTS = main, events
@@ -348,39 +391,45 @@ def setup(stack: contextlib.ExitStack) -> World:
     # visitors, browsers and referrers, built once: building one deep-copies a sample, which
     # is not the handler's cost. Every agent is a person's browser, so every call redirects.
     headers = sample("redirect")["headers"]
-    pool = []
-    for i in range(64):
-        visitor = dict(headers, **{"user-agent": USER_AGENTS[i % len(USER_AGENTS)]})
-        referer = REFERERS[i % len(REFERERS)]
-        if referer is None:
-            visitor.pop("referer", None)
-        else:
-            visitor["referer"] = referer
-        pool.append(
-            http_event(
-                "GET",
-                f"/{SLUG}",
-                headers=visitor,
-                source_ip=f"203.0.113.{i + 1}",
-                route_key="GET /{slug}",
-                path_parameters={"slug": SLUG},
+
+    def pool(slug: str) -> list[dict[str, Any]]:
+        events = []
+        for i in range(64):
+            visitor = dict(headers, **{"user-agent": USER_AGENTS[i % len(USER_AGENTS)]})
+            referer = REFERERS[i % len(REFERERS)]
+            if referer is None:
+                visitor.pop("referer", None)
+            else:
+                visitor["referer"] = referer
+            events.append(
+                http_event(
+                    "GET",
+                    f"/{slug}",
+                    headers=visitor,
+                    source_ip=f"203.0.113.{i + 1}",
+                    route_key="GET /{slug}",
+                    path_parameters={"slug": slug},
+                )
             )
-        )
+        return events
+
     clock = BenchClock()
     return World(
         redirect=redirect.build(Settings.from_env(), clock),
         clock=clock,
         reference=reference_handler,
-        events=pool,
+        events=pool(SLUG),
+        plain_events=pool(SLUG_PLAIN),
+        ended_events=pool(SLUG_ENDED),
         context=LocalContext("redirect"),
         table_labels={main: "main", events: "events"},
     )
 
 
-def invoke(handler: Handler, event: dict[str, Any], context: Any) -> None:
+def invoke(handler: Handler, event: dict[str, Any], context: Any, status: int = 302) -> None:
     result = handler(event, context)
-    if result.get("statusCode") != 302:
-        raise RuntimeError(f"expected a 302, got {result!r}")
+    if result.get("statusCode") != status:
+        raise RuntimeError(f"expected a {status}, got {result!r}")
 
 
 # ------------------------------------------------------------ 1. calls per redirect
@@ -396,14 +445,19 @@ def count_calls(
     rows: list[list[object]] = []
     budgets: list[Budget] = []
 
-    def run(n: int, before: Callable[[], None] | None = None) -> Counter[str]:
+    def run(
+        n: int,
+        before: Callable[[], None] | None = None,
+        pool: list[dict[str, Any]] = events,
+        status: int = 302,
+    ) -> Counter[str]:
         """How many invocations showed each pattern of calls (checked one by one, so that
         an occasional extra call cannot hide in an average); ``totals`` adds up the calls."""
         seen: Counter[str] = Counter()
         for i in range(n):
             if before is not None:
                 before()
-            invoke(handler, events[i % len(events)], context)
+            invoke(handler, pool[i % len(pool)], context, status)
             calls = api.take()
             totals.update(calls)
             seen[pattern(calls)] += 1
@@ -454,6 +508,45 @@ def count_calls(
                 ok,
             )
         )
+        # A link that has ended: the one read of the link (none once cached), no write.
+        ended = world.ended_events
+        ended_uncached = run(ENDED_CALLS, world.clock.expire_cache, ended, 410)
+        expected = "GetItem main SLUG"
+        uncached_ok = ended_uncached == Counter({expected: ENDED_CALLS})
+        rows.append(
+            [
+                "warm, ended link, not cached",
+                ENDED_CALLS,
+                shown(ended_uncached),
+                expected,
+                verdict(uncached_ok),
+            ]
+        )
+        invoke(handler, ended[0], context, 410)  # caches the ended link
+        api.take()
+        ended_cached = run(ENDED_CALLS, None, ended, 410)
+        cached_ok = ended_cached == Counter({"(none)": ENDED_CALLS})
+        rows.append(
+            [
+                "warm, ended link, cached",
+                ENDED_CALLS,
+                shown(ended_cached),
+                "(none)",
+                verdict(cached_ok),
+            ]
+        )
+        budgets.append(
+            Budget(
+                "DynamoDB calls, ended link (410)",
+                f"not cached {ended_uncached[expected]}/{ENDED_CALLS} = 1 GetItem; "
+                f"cached {ended_cached['(none)']}/{ENDED_CALLS} = none",
+                "1 GetItem, then none; never a write",
+                uncached_ok and cached_ok,
+            )
+        )
+        invoke(handler, events[0], context)  # caches SLUG again (the runs above expired it)
+        api.take()
+
         # (A run across midnight UTC would rightly show one salt read here.)
         salt_reads = "GetItem main SALT"
         warm_reads = totals.pop(salt_reads, 0)
@@ -481,8 +574,9 @@ def count_calls(
         )
         run(1)  # back to today: re-reads today's salt, outside every count above
 
-    # Counted, not cached, re-cache, cached, new day, next calls, back to today.
-    warm_invocations = plan.calls + 1 + plan.calls + 1 + ROLLOVER_CALLS + 1
+    # Counted, not cached, re-cache, cached, ended (not cached, re-cache, cached, re-cache
+    # SLUG), new day, next calls, back to today.
+    warm_invocations = plan.calls + 1 + plan.calls + 2 * ENDED_CALLS + 2 + 1 + ROLLOVER_CALLS + 1
     say("1. DynamoDB calls per redirect (botocore BaseClient._make_api_call)")
     say(
         table(
@@ -506,6 +600,7 @@ class Variant:
     handler: Handler
     before_each: Callable[[], None] | None = None  # untimed, before every call
     before_block: Callable[[], None] | None = None  # untimed, before every block
+    events: list[dict[str, Any]] | None = None  # None: the world's (SLUG's)
     samples: list[int] = field(default_factory=list)
     blocks: list[float] = field(default_factory=list)  # each block's median, in run order
 
@@ -515,7 +610,7 @@ def run_interleaved(variants: list[Variant], world: World, calls: int, block: in
     through every permutation: each variant runs equally often first, last and after each
     other one, so machine noise (the other core, turbo, a GC of the process) hits all alike."""
     orders = list(itertools.permutations(range(len(variants))))
-    events, context = world.events, world.context
+    context = world.context
     clock = time.perf_counter_ns
     for round_no in range(math.ceil(calls / block)):
         for index in orders[round_no % len(orders)]:
@@ -524,6 +619,7 @@ def run_interleaved(variants: list[Variant], world: World, calls: int, block: in
             if variant.before_block is not None:
                 variant.before_block()
             handler, before, samples = variant.handler, variant.before_each, variant.samples
+            events = variant.events or world.events
             for i in range(count):
                 event = events[(len(samples) + i) % len(events)]
                 if before is not None:
@@ -540,14 +636,22 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
     """Section 2. Answers its budgets and how many handler invocations it made."""
     primes = 0
 
-    def prime() -> None:
-        # A cached block starts with the slug cached (the uncached blocks clear it, and an
-        # entry lives 60 s): one untimed call puts it back.
-        nonlocal primes
-        primes += 1
-        invoke(world.redirect, world.events[0], world.context)
+    def checked(on: bool, events: list[dict[str, Any]] | None = None) -> Callable[[], None]:
+        """Before a block: the end check on or off; with ``events``, the slug cached too.
+        (A cached block starts with the slug cached, as the uncached blocks clear the cache
+        and an entry lives 60 s: one untimed call puts it back.)"""
+
+        def before_block() -> None:
+            nonlocal primes
+            set_end_check(on)
+            if events is not None:
+                primes += 1
+                invoke(world.redirect, events[0], world.context)
+
+        return before_block
 
     def variants() -> list[Variant]:
+        plain, expire = world.plain_events, world.clock.expire_cache
         return [
             Variant("reference: boto3 GetItem + PutItem", world.reference),
             # Not cached: the handler's cache is emptied before each call, outside the timed
@@ -555,8 +659,11 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
             # of the same module, in the same process and moto backend as the reference.
             # SLUG_CACHE_SECONDS=0 would need a second import (a reload or another process) and
             # could not interleave with the reference.
-            Variant("handler, slug not cached", world.redirect, world.clock.expire_cache),
-            Variant("handler, slug cached", world.redirect, before_block=prime),
+            Variant("handler, slug not cached", world.redirect, expire, checked(True)),
+            Variant("handler, slug cached", world.redirect, None, checked(True, world.events)),
+            # Without the end check: a link with no end, the check off (``set_end_check``).
+            Variant(NO_CHECK_UNCACHED, world.redirect, expire, checked(False), plain),
+            Variant(NO_CHECK_CACHED, world.redirect, None, checked(False, plain), plain),
         ]
 
     with powertools_output_discarded():
@@ -564,12 +671,14 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
         gc.collect()
         measured = variants()
         run_interleaved(measured, world, plan.calls, plan.block)
+        set_end_check(True)
 
     reference = statistics.median(measured[0].samples)
     rows = []
     ratios = []
     noisy = []
-    for variant, limit in zip(measured, (None, UNCACHED_LIMIT, CACHED_LIMIT), strict=True):
+    limits = (None, UNCACHED_LIMIT, CACHED_LIMIT, None, None)
+    for variant, limit in zip(measured, limits, strict=True):
         median = statistics.median(variant.samples)
         ratio = median / reference
         ratios.append(ratio)
@@ -623,8 +732,17 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
             f"{NOISE_TOLERANCE:.0%} for {', '.join(noisy)}: the machine's speed drifted; "
             "rerun before acting on a verdict near its limit"
         )
+    check_rows, check_budgets = compare_end_check(measured)
+    say("   the end check (disabled, expires_at): the redirect with it / without it")
+    say(
+        table(
+            ["case", "with ms", "without ms", "with / without", "paired", "budget", ""],
+            check_rows,
+            indent="   ",
+        )
+    )
     say()
-    invocations = 2 * (plan.warmup + plan.calls) + primes
+    invocations = 4 * (plan.warmup + plan.calls) + primes
     return [
         Budget(
             "warm median, not cached / reference",
@@ -638,7 +756,41 @@ def measure_latency(world: World, plan: Plan) -> tuple[list[Budget], int]:
             f"<= {CACHED_LIMIT:.2f}x",
             ratios[2] <= CACHED_LIMIT,
         ),
+        *check_budgets,
     ], invocations
+
+
+def compare_end_check(measured: list[Variant]) -> tuple[list[list[object]], list[Budget]]:
+    """Section 2's with/without pairs: the ratio of medians and the paired ratio (the median
+    over rounds of the two variants' block medians), the former held to CHECK_LIMIT."""
+    rows: list[list[object]] = []
+    budgets: list[Budget] = []
+    for case, with_check, without in (
+        ("slug not cached", measured[1], measured[3]),
+        ("slug cached", measured[2], measured[4]),
+    ):
+        ratio = statistics.median(with_check.samples) / statistics.median(without.samples)
+        paired = statistics.median(
+            mine / theirs for mine, theirs in zip(with_check.blocks, without.blocks, strict=True)
+        )
+        ok = ratio <= CHECK_LIMIT
+        rows.append(
+            [
+                case,
+                ms(statistics.median(with_check.samples)),
+                ms(statistics.median(without.samples)),
+                f"{ratio:.2f}x",
+                f"{paired:.2f}x",
+                f"<= {CHECK_LIMIT:.2f}x",
+                verdict(ok),
+            ]
+        )
+        budgets.append(
+            Budget(
+                f"end check, {case}: with / without", f"{ratio:.2f}x", f"<= {CHECK_LIMIT:.2f}x", ok
+            )
+        )
+    return rows, budgets
 
 
 def profile(world: World, calls: int) -> None:

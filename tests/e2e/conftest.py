@@ -23,6 +23,9 @@ from infra.local.dynamodb import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "e2e-key"
+# How long the stack's redirect keeps a link it read (SLUG_CACHE_SECONDS): shortened from
+# the minute it keeps one by default, so that a changed link shows within a test's patience.
+SLUG_CACHE_SECONDS = 2
 
 
 class _NoRedirects(HTTPRedirectHandler):
@@ -112,7 +115,7 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     port = free_port()
-    process = _start(port, {})
+    process = _start(port, {"SLUG_CACHE_SECONDS": str(SLUG_CACHE_SECONDS)})
     output: list[str] = []
     _wait_ready(process, output)
     yield Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)

@@ -217,6 +217,7 @@ class Redirect:
         now = self.clock.now()
         if link.ended(now):
             # Nothing recorded: no click, no salt, so no counter moves.
+            metrics.add_metric(name="ended_link_hits", unit=MetricUnit.Count, value=1)
             return _gone(event, slug)
         click = clicks.record(
             link,
