@@ -246,6 +246,8 @@ def test_the_apis_own_404_stays_json_for_a_browser(api: Client) -> None:
         ({"expires_at": "2026-12-31"}, "Give expires_at as a time with its zone"),
         ({"expires_at": 1798758000}, "Give expires_at as a time with its zone"),
         ({"expires_at": "2026-12-31T23:00:00Z" + " " * 60}, "Give expires_at as a time"),
+        ({"expires_at": "9999-12-31T23:00:00-01:00"}, "Give expires_at as a time"),
+        ({"expires_at": "0001-01-01T00:00:00+01:00"}, "Give expires_at as a time"),
         ({"disabled": True, "status": "off"}, "'status' is not a field this request takes"),
         ([], "Send the body as a JSON object"),
     ],

@@ -4,7 +4,7 @@ from ``RULES``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -84,7 +84,10 @@ def _moment(value: object) -> object:
     moment = datetime.fromisoformat(value)  # ValueError: not a time
     if moment.tzinfo is None:
         raise ValueError("no time zone")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-01:00, after the last year there is
+        raise ValueError("out of range") from None
 
 
 def _unchanged_when_left_out(schema: dict[str, Any]) -> None:
