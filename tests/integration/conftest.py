@@ -91,6 +91,9 @@ class Client:
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
         return self.request("POST", path, json_body=json_body, **kwargs)
 
+    def patch(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PATCH", path, json_body=json_body, **kwargs)
+
 
 ORIGIN_SECRET = "origin-secret-of-the-stacks-cloudfront"
 

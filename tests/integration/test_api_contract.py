@@ -21,12 +21,14 @@ FORGED_CURSOR = "bm90LWEtY3Vyc29y"
 Ask = Callable[[Client, world.World], Reply]
 
 
-def _post(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+def _send(
+    method: str, path: str, body: Any, content_type: str = "application/json", **kw: Any
+) -> Ask:
     raw = body if isinstance(body, str | bytes) else json.dumps(body)
 
     def ask(api: Client, w: world.World) -> Reply:
         return api.request(
-            "POST",
+            method,
             path.format(job=w.job["id"]),
             body=raw,
             headers={"content-type": content_type},
@@ -34,6 +36,14 @@ def _post(path: str, body: Any, content_type: str = "application/json", **kw: An
         )
 
     return ask
+
+
+def _post(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    return _send("POST", path, body, content_type, **kw)
+
+
+def _patch(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    return _send("PATCH", path, body, content_type, **kw)
 
 
 def _get(path: str, query: str = "", **kw: Any) -> Ask:
@@ -72,6 +82,14 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("GET", JOB_PATH, 401, _get("/api/jobs/{job}", api_key=None)),
     ("GET", JOB_PATH, 404, _get("/api/jobs/0123abc")),
     ("GET", JOB_PATH, 422, _get("/api/jobs/not-an-id")),
+    ("PATCH", JOB_PATH, 200, _patch("/api/jobs/{job}", {"status": "closed"})),
+    ("PATCH", JOB_PATH, 400, _patch("/api/jobs/{job}", "{not json")),
+    ("PATCH", JOB_PATH, 401, _patch("/api/jobs/{job}", {"title": "T"}, api_key=None)),
+    ("PATCH", JOB_PATH, 404, _patch("/api/jobs/0123abc", {"title": "T"})),
+    ("PATCH", JOB_PATH, 413, _patch("/api/jobs/{job}", {"title": "x" * (65 * 1024)})),
+    ("PATCH", JOB_PATH, 415, _patch("/api/jobs/{job}", {"title": "T"}, "text/plain")),
+    ("PATCH", JOB_PATH, 422, _patch("/api/jobs/{job}", {})),
+    ("PATCH", JOB_PATH, 422, _patch("/api/jobs/{job}", {"url": "http://10.0.0.1/"})),
     ("POST", LINKS, 201, _post("/api/jobs/{job}/links", {"channel": "mail", "slug": "fresh"})),
     ("POST", LINKS, 400, _post("/api/jobs/{job}/links", b'{"channel": "\xff"}')),
     ("POST", LINKS, 401, _post("/api/jobs/{job}/links", {"channel": "x"}, api_key=None)),
