@@ -61,6 +61,9 @@ STATS = "/api/jobs/{job_id}/stats"
 SHARES = "/api/jobs/{job_id}/shares"
 SPREAD = "/api/jobs/{job_id}/spread"
 CHANNELS = "/api/stats/channels"
+QR = "/api/jobs/{job_id}/links/{slug}/qr.svg"
+QR_OF = "/api/jobs/{job}/links/taken/qr.svg"
+CSV = "/api/jobs/{job_id}/stats.csv"
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
 # (method, documented path, the status expected, how to provoke it)
@@ -114,6 +117,16 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("GET", SPREAD, 401, _get("/api/jobs/{job}/spread", api_key=None)),
     ("GET", SPREAD, 404, _get("/api/jobs/0123abc/spread")),
     ("GET", SPREAD, 422, _get("/api/jobs/a.b/spread")),
+    ("GET", QR, 200, _get(QR_OF)),
+    ("GET", QR, 200, _get(QR_OF, "format=png")),
+    ("GET", QR, 401, _get(QR_OF, api_key=None)),
+    ("GET", QR, 404, _get("/api/jobs/{job}/links/nosuch/qr.svg")),
+    ("GET", QR, 422, _get(QR_OF, "format=gif")),
+    ("GET", CSV, 200, _get("/api/jobs/{job}/stats.csv")),
+    ("GET", CSV, 400, _get("/api/jobs/{job}/stats.csv", "from=2026-03-02&to=2026-03-01")),
+    ("GET", CSV, 401, _get("/api/jobs/{job}/stats.csv", api_key=None)),
+    ("GET", CSV, 404, _get("/api/jobs/0123abc/stats.csv")),
+    ("GET", CSV, 422, _get("/api/jobs/{job}/stats.csv", "to=March")),
     ("GET", CHANNELS, 200, _get(CHANNELS)),
     ("GET", CHANNELS, 401, _get(CHANNELS, api_key=None)),
 ]

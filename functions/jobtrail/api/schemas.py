@@ -15,6 +15,7 @@ from jobtrail.sources.base import Kind
 
 CHANNEL_RULE = "A channel is 1 to 32 lowercase letters, digits or '-', e.g. linkedin."
 DAY_RULE = "Give the day as YYYY-MM-DD, e.g. 2026-03-01."
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 # One sentence per field that says what the field takes, told in place of pydantic's own
 # messages (which quote regular expressions). A list's item is named ``<list>[]``; query and
@@ -39,6 +40,7 @@ RULES: dict[str, str] = {
     "to": DAY_RULE,
     "job_id": "A job id is 1 to 64 letters and digits, as the API gave it.",
     "campaign": campaigns.RULE,
+    "format": "Give format as svg or png.",
     "status": "A job's status is open or closed.",
 }
 BODY_RULE = "Send the body as a JSON object with the fields this route takes."
