@@ -23,6 +23,7 @@ TARGET = LinkTarget(
     channel="linkedin",
     sharer=None,
     target_url="https://careers.example.se/jobs/123",
+    campaign="webbutvecklare-k3f9",
 )
 LINK = Link(
     slug="webdev-li",
@@ -31,6 +32,7 @@ LINK = Link(
     channel="linkedin",
     sharer=None,
     target_url="https://careers.example.se/jobs/123",
+    campaign="webbutvecklare-k3f9",
     created_at="2026-11-25T09:00:00.000Z",
 )
 

@@ -49,6 +49,7 @@ class LinkTarget:
     channel: str
     sharer: str | None
     target_url: str
+    campaign: str  # the job's, as its utm_campaign
     # Read with the link, so that the redirect learns whether it has ended at no extra cost.
     disabled: bool = False
     expires_at: datetime | None = None

@@ -22,6 +22,10 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+NOTHING_TO_CHANGE = (
+    "Name disabled (true or false), expires_at (a time, or null for no end) or both to "
+    "change; an empty body changes nothing."
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,7 @@ def change_link(
     """Turn a link off or on, or set or clear its end. An end in the past is taken: it ends
     the link now."""
     if disabled is KEEP and expires_at is KEEP:
-        raise InvalidInput(
-            "Send 'disabled' (true or false), 'expires_at' (a time, or null for no end) or "
-            "both; an empty body changes nothing.",
-            code="validation_error",
-        )
+        raise InvalidInput(NOTHING_TO_CHANGE, code="validation_error")
     if isinstance(expires_at, datetime):
         if expires_at.tzinfo is None:
             raise InvalidInput(

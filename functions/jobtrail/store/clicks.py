@@ -84,6 +84,7 @@ def find_link(slug: str) -> LinkTarget | None:
         channel=item.channel,
         sharer=item.sharer,
         target_url=item.target_url,
+        campaign=item.campaign or item.job_id,
         disabled=item.status == LINK_DISABLED,
         # Parsed here, once per read, not on every redirect of the cached link.
         expires_at=datetime.fromisoformat(item.ends_at) if item.ends_at else None,

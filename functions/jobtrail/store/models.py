@@ -10,6 +10,7 @@ pk                          sk                   item
 ``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash)
 ``WS#<workspace>``          ``JOB#<job>``        a job ad
 ``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
+``WS#<workspace>``          ``CAMPAIGN#<name>``  a campaign some job of the workspace has had
 ``SLUG#<slug>``             ``LINK``             the same link by slug: the redirect's read
 ``WS#<workspace>``          ``SHARER#<job>...``  claims a sharer's one link on a channel
 ``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
@@ -82,6 +83,20 @@ class JobItem(MainItem):
     ats_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
     created_at = UnicodeAttribute()
+    # Jobs stored before campaigns had none: their campaign is their id (read-time
+    # default, so no migration), as their links' utm_campaign always was.
+    campaign = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    # Absent on jobs never edited: revision 0.
+    revision = NumberAttribute(null=True)
+
+
+class CampaignItem(MainItem):
+    """Claims a campaign name in a workspace, so that a campaign made from a title is
+    unique there. Kept when the job changes its campaign: a name once used is not made
+    again."""
+
+    job_id = UnicodeAttribute()
 
 
 class LinkItem(MainItem):
@@ -92,8 +107,10 @@ class LinkItem(MainItem):
     job_id = UnicodeAttribute()
     channel = UnicodeAttribute()
     sharer = UnicodeAttribute(null=True)
-    # The job's URL, copied so that a redirect is one key read.
+    # The job's URL and campaign, copied so that a redirect is one key read (a link
+    # stored before campaigns has none: its job's id is its campaign).
     target_url = UnicodeAttribute()
+    campaign = UnicodeAttribute(null=True)
     # LINK_ACTIVE or LINK_DISABLED: a disabled link answers 410.
     status = UnicodeAttribute(default=LINK_ACTIVE)
     created_at = UnicodeAttribute()
