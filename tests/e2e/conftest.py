@@ -23,6 +23,9 @@ from infra.local.dynamodb import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "e2e-key"
+# The authorizer trusts a key it found for this long (at most 60 s on AWS): short here, so
+# that a revoked key's 401 is seen within a second or two, not a minute.
+KEY_CACHE_SECONDS = 1.0
 
 
 class _NoRedirects(HTTPRedirectHandler):
@@ -79,6 +82,7 @@ def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
         "PORT": str(port),
         "JOBTRAIL_API_KEY": API_KEY,
         "POLL_INTERVAL_SECONDS": "0",
+        "KEY_CACHE_SECONDS": f"{KEY_CACHE_SECONDS:g}",
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }
