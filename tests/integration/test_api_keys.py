@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from pynamodb.connection.base import Connection
 
 from jobtrail.domain.api_keys import LastKey, hash_api_key
 from jobtrail.domain.errors import NotFound
@@ -235,24 +236,22 @@ def test_concurrent_deletes_of_the_last_two_keys_leave_one(
     _new_key(api)
     ids = [key["id"] for key in _listed(api)]
     both_read = threading.Barrier(2, timeout=10)
-    real_get = ApiKeyItem.get.__func__  # type: ignore[attr-defined]
+    read = ApiKeyItem.get
 
-    def get_then_wait(cls: type[ApiKeyItem], *args: Any, **kwargs: Any) -> ApiKeyItem:
-        item = real_get(cls, *args, **kwargs)
+    def read_then_wait(*args: Any, **kwargs: Any) -> ApiKeyItem:
+        item = read(*args, **kwargs)
         both_read.wait()
-        return item  # type: ignore[no-any-return]
+        return item
 
-    monkeypatch.setattr(ApiKeyItem, "get", classmethod(get_then_wait))
+    monkeypatch.setattr(ApiKeyItem, "get", read_then_wait)
     # moto, unlike DynamoDB, does not isolate concurrent transactions from each other:
     # run them one at a time, as DynamoDB serializes transactions on the same items.
-    from pynamodb.connection.base import Connection
-
     one_at_a_time = threading.Lock()
-    real_transact = Connection.transact_write_items
+    transact = Connection.transact_write_items
 
     def serialized(self: Connection, *args: Any, **kwargs: Any) -> Any:
         with one_at_a_time:
-            return real_transact(self, *args, **kwargs)
+            return transact(self, *args, **kwargs)
 
     monkeypatch.setattr(Connection, "transact_write_items", serialized)
     outcomes: dict[str, str] = {}
@@ -355,3 +354,20 @@ def test_a_new_key_of_an_old_workspace_counts_from_the_keys_it_lists(api: Client
     assert _delete(ci, created["id"]).error_code == "last_key"
     assert len(old.get(KEYS).json()["items"]) == 2
     assert _delete(ci, created["id"]).status == 204
+
+
+def test_an_old_key_without_a_name_is_listed_by_a_default_one(api: Client, aws: Any) -> None:
+    _legacy_workspace("0123old", [], now="2026-01-02T03:04:05.000Z")
+    aws.put_item(
+        TableName="jobtrail-main",
+        Item={
+            "pk": {"S": api_key_key(hash_api_key(OLD_KEY))},
+            "sk": {"S": KEY_SORT_KEY},
+            "workspace_id": {"S": "0123old"},
+            "created_at": {"S": "2026-01-02T03:04:05.000Z"},
+        },
+    )
+    old = Client(api.dispatcher, OLD_KEY)
+    assert old.get("/api/jobs").status == 200
+    [listed] = old.get(KEYS).json()["items"]
+    assert (listed["name"], listed["prefix"]) == ("first key", "jt_old")

@@ -41,6 +41,7 @@ def bearer_token(authorization: str | None) -> str | None:
 # What a listed key shows of itself: enough to tell keys apart, far too little to use one.
 PREFIX_LENGTH = 6
 MAX_NAME_LENGTH = 100
+FIRST_KEY_NAME = "first key"  # a new workspace's key, and an old key stored without a name
 
 
 def key_prefix(api_key: str) -> str:

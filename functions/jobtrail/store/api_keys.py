@@ -24,6 +24,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from jobtrail.domain.api_keys import (
+    FIRST_KEY_NAME,
     ApiKey,
     KeyPage,
     LastKey,
@@ -176,7 +177,7 @@ def _adopt(item: ApiKeyItem, prefix: str | None) -> bool | None:
     key = ApiKey(
         id=new_id(at=datetime.fromisoformat(item.created_at.replace("Z", "+00:00"))),
         workspace_id=item.workspace_id,
-        name=item.name or "first key",
+        name=item.name or FIRST_KEY_NAME,
         prefix=prefix,
         created_at=item.created_at,
     )

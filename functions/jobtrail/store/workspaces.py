@@ -6,14 +6,18 @@ from datetime import datetime
 
 from pynamodb.transactions import TransactWrite
 
-from jobtrail.domain.api_keys import ApiKey, hash_api_key, key_prefix, new_api_key
+from jobtrail.domain.api_keys import (
+    FIRST_KEY_NAME,
+    ApiKey,
+    hash_api_key,
+    key_prefix,
+    new_api_key,
+)
 from jobtrail.domain.ids import new_id
 from jobtrail.store.api_keys import adopt_key, key_items
 from jobtrail.store.connection import connection
 from jobtrail.store.keys import KEY_SORT_KEY, WORKSPACE_SORT_KEY, api_key_key, workspace_key
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem
-
-FIRST_KEY_NAME = "first key"
 
 
 def create_workspace(name: str, *, now: str, api_key: str | None = None) -> tuple[str, str]:
