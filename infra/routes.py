@@ -58,12 +58,14 @@ FUNCTIONS: dict[str, Function] = {
             memory_mb=512,
             table_actions={
                 # UpdateItem: a new job's channels are counted in the same transaction.
-                # BatchGetItem: a stats request's spans of days.
+                # BatchGetItem: a stats request's spans of days. DeleteItem: a deleted API
+                # key's two items (the workspace's count of keys in the same transaction).
                 MAIN: (
                     "dynamodb:GetItem",
                     "dynamodb:BatchGetItem",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
                     "dynamodb:Query",
                     "dynamodb:ConditionCheckItem",
                 ),

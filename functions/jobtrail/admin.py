@@ -3,6 +3,17 @@
 ``create-workspace NAME``
     Create a workspace and print its first API key (once).
 
+``list-keys WORKSPACE``, ``create-key WORKSPACE NAME``, ``revoke-key WORKSPACE KEY_ID``
+    A workspace's API keys as ``GET /api/keys`` lists them (never the keys themselves);
+    a new key, printed once; a key deleted, as ``DELETE /api/keys/{key_id}`` does: it
+    answers 401 within a minute. The last key of a workspace is never revoked (create
+    another first), as through the API.
+
+``backfill-keys``
+    List the keys made before keys were listed (they work, but have no id): run once after
+    upgrading a deployment; running it again changes nothing. Prints ``{"adopted": n,
+    "already_listed": n, "orphaned": n}``. It reads the main table with a Scan.
+
 ``replay-clicks FILE``
     Write the clicks the redirect could not record. When a click write fails, the redirect
     logs the click as one JSON record with the key ``replay_click`` (see
@@ -56,14 +67,16 @@ from botocore.exceptions import (
 )
 from pynamodb.exceptions import PynamoDBException, TableDoesNotExist
 
-from jobtrail.domain.errors import Unavailable
+from jobtrail.domain.api_keys import MAX_NAME_LENGTH, ApiKey, KeyStore, LastKey, create_key
+from jobtrail.domain.errors import NotFound, Unavailable
 from jobtrail.domain.replay import replay
 from jobtrail.domain.times import SYSTEM_CLOCK, Clock, iso
 from jobtrail.store import connection, models
+from jobtrail.store.api_keys import DynamoKeyStore, backfill_keys
 from jobtrail.store.clicks import replay_click
 from jobtrail.store.recount import RecountFailed, recount
 from jobtrail.store.tables import EVENTS, MAIN, TableSpec
-from jobtrail.store.workspaces import create_workspace
+from jobtrail.store.workspaces import create_workspace, workspace_exists
 
 PROG = "python -m jobtrail.admin"
 # The DynamoDB of ``make run`` (``infra.local``): on the port after the gateway's, unless
@@ -237,6 +250,79 @@ def _create_workspace(parser: argparse.ArgumentParser, args: argparse.Namespace)
     return 0
 
 
+def _print(payload: object) -> None:
+    json.dump(payload, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def _key(key: ApiKey) -> dict[str, str | None]:
+    return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": key.created_at}
+
+
+def _keys_of(workspace_id: str) -> KeyStore:
+    if not workspace_exists(workspace_id):
+        raise AdminError(
+            f"There is no workspace {workspace_id!r} in this main table: check the id "
+            "(create-workspace printed it) and the table."
+        )
+    return DynamoKeyStore()
+
+
+def _list_keys(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    store = _keys_of(args.workspace)
+    keys: list[dict[str, str | None]] = []
+    cursor: str | None = None
+    while True:
+        page = store.list_keys(args.workspace, limit=100, cursor=cursor)
+        keys.extend(_key(key) for key in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    _print({"workspace_id": args.workspace, "items": keys})
+    return 0
+
+
+def _create_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    store = _keys_of(args.workspace)
+    key, api_key = create_key(
+        store, workspace_id=args.workspace, name=args.name, now=args.clock.now()
+    )
+    _print({**_key(key), "api_key": api_key})
+    print("Keep the API key now: it is stored only as a hash.", file=sys.stderr)
+    return 0
+
+
+def _revoke_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    store = _keys_of(args.workspace)
+    try:
+        store.delete_key(args.workspace, args.key_id)
+    except NotFound:
+        raise AdminError(
+            f"Workspace {args.workspace!r} has no key {args.key_id!r}: list-keys shows its "
+            "keys' ids."
+        ) from None
+    except LastKey:
+        raise AdminError(
+            f"Key {args.key_id!r} is workspace {args.workspace!r}'s last key, so it was not "
+            "revoked: make another with create-key first, then revoke this one."
+        ) from None
+    _print({"revoked": args.key_id, "workspace_id": args.workspace})
+    print("The key answers 401 within a minute (the authorizer's cache).", file=sys.stderr)
+    return 0
+
+
+def _backfill_keys(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    report = backfill_keys()
+    _print(report.as_dict())
+    if report.orphaned:
+        print(
+            f"{report.orphaned} keys belong to workspaces that no longer exist; they were "
+            "left as they are.",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _open(path: str) -> AbstractContextManager[TextIO]:
     # A stray byte that is not UTF-8 spoils its line, not the whole run.
     if path == "-":
@@ -272,6 +358,24 @@ def _name(value: str) -> str:
     if not 1 <= len(name) <= 200:
         raise argparse.ArgumentTypeError("the name must be 1 to 200 characters")
     return name
+
+
+def _key_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        raise argparse.ArgumentTypeError(f"the name must be 1 to {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def _id(what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not (value.isascii() and value.isalnum() and len(value) <= 64):
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a {what} id: 1 to 64 letters and digits"
+            )
+        return value
+
+    return check
 
 
 def _day(value: str) -> date:
@@ -329,6 +433,56 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("name", type=_name, help="the workspace's name, e.g. the company")
     create.set_defaults(command_=_Command(_create_workspace, (MAIN,)))
+
+    def workspace_command(name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(
+            name,
+            parents=[main, reach],
+            help=help_,
+            description=f"{description} Needs the main table.",
+            epilog=WHERE,
+            formatter_class=formatter,
+        )
+        command.add_argument(
+            "workspace", metavar="WORKSPACE", type=_id("workspace"), help="the workspace's id"
+        )
+        return command
+
+    list_keys = workspace_command(
+        "list-keys",
+        "list a workspace's API keys (ids, names, prefixes; never the keys)",
+        "Print a workspace's API keys as GET /api/keys lists them: id, name, prefix (the "
+        "key's first 6 characters) and created_at, newest first; the keys themselves are "
+        "stored only as hashes.",
+    )
+    list_keys.set_defaults(command_=_Command(_list_keys, (MAIN,)))
+    new_key = workspace_command(
+        "create-key",
+        "create an API key for a workspace and print it (once)",
+        "Create an API key for a workspace and print it, once (only a hash of it is kept).",
+    )
+    new_key.add_argument("name", type=_key_name, help="where the key is used, e.g. ci")
+    new_key.set_defaults(command_=_Command(_create_key, (MAIN,)))
+    revoke_key = workspace_command(
+        "revoke-key",
+        "delete a workspace's API key (it answers 401 within a minute)",
+        "Delete a workspace's API key by its id (list-keys shows the ids); it answers 401 "
+        "within a minute. A workspace's last key is not revoked: create another first.",
+    )
+    revoke_key.add_argument("key_id", metavar="KEY_ID", type=_id("key"), help="the key's id")
+    revoke_key.set_defaults(command_=_Command(_revoke_key, (MAIN,)))
+    backfill = commands.add_parser(
+        "backfill-keys",
+        parents=[main, reach],
+        help="list the API keys made before keys were listed (idempotent)",
+        description="Give every API key made before keys were listed an id and list it "
+        "with its workspace (it keeps working either way), counting it towards the "
+        "workspace's last-key rule. Running it again changes nothing. Needs the main "
+        "table, and reads it with a Scan (keys are found only by their hash).",
+        epilog=WHERE,
+        formatter_class=formatter,
+    )
+    backfill.set_defaults(command_=_Command(_backfill_keys, (MAIN,)))
 
     replay_clicks = commands.add_parser(
         "replay-clicks",

@@ -16,6 +16,8 @@ SERVICE_NAME = "jobtrail"
 METRICS_NAMESPACE = "jobtrail"
 DEFAULT_RETENTION_DAYS = 400
 DEFAULT_SLUG_CACHE_SECONDS = 60
+# How long a warm authorizer trusts a key it found: a deleted key answers 401 within it.
+DEFAULT_KEY_CACHE_SECONDS = 60
 DEFAULT_MAX_REQUESTS = 50
 DEFAULT_SECRET_MAX_AGE_SECONDS = 300  # how long a read secret is used before reading it again
 MAX_BODY_BYTES = 64 * 1024
@@ -38,6 +40,16 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return value
 
 
+def _key_cache_seconds(env: Mapping[str, str]) -> float:
+    seconds = _number(env, "KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_SECONDS, minimum=0)
+    if seconds > DEFAULT_KEY_CACHE_SECONDS:
+        # Longer would break the promise that a deleted key stops working within a minute.
+        raise SettingsError(
+            f"KEY_CACHE_SECONDS must be at most {DEFAULT_KEY_CACHE_SECONDS}, not {seconds:g}."
+        )
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     short_base_url: str
@@ -54,6 +66,9 @@ class Settings:
     # How long the poller uses a secret it read before reading it again, so that a warm
     # function sees credentials put in after the deployment.
     secret_max_age_seconds: int = DEFAULT_SECRET_MAX_AGE_SECONDS
+    # At most 60 (the contract's bound on a deleted key); shorter for the local stack's
+    # tests, which then need not wait a minute for a revocation (KEY_CACHE_SECONDS).
+    key_cache_seconds: float = DEFAULT_KEY_CACHE_SECONDS
 
     @property
     def short_host(self) -> str:
@@ -80,4 +95,5 @@ class Settings:
             secret_max_age_seconds=int(
                 _number(env, "SECRET_MAX_AGE_SECONDS", DEFAULT_SECRET_MAX_AGE_SECONDS, minimum=0)
             ),
+            key_cache_seconds=_key_cache_seconds(env),
         )

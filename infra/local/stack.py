@@ -61,9 +61,9 @@ class LocalStack:
         # Imported only now: the models read table names, and their connections the
         # endpoint, from the environment set above.
         from jobtrail.domain.times import iso, utc_now
-        from jobtrail.store.workspaces import create_workspace
+        from jobtrail.store.workspaces import workspace_for_key
 
-        create_workspace(LOCAL_WORKSPACE, now=iso(utc_now()), api_key=self.api_key)
+        workspace_for_key(LOCAL_WORKSPACE, now=iso(utc_now()), api_key=self.api_key)
         from jobtrail.config import Settings
         from jobtrail.sources.config import ShareSources
 

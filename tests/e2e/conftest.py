@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -23,9 +24,12 @@ from infra.local.dynamodb import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "e2e-key"
+# The authorizer trusts a key it found for this long (at most 60 s on AWS): short here, so
+# that a revoked key's 401 is seen within a second or two, not a minute.
+KEY_CACHE_SECONDS = 1.0
 # How long the stack's redirect keeps a link it read (SLUG_CACHE_SECONDS): shortened from
 # the minute it keeps one by default, so that a changed link shows within a test's patience.
-SLUG_CACHE_SECONDS = 2
+SLUG_CACHE_SECONDS = 2.0
 
 
 class _NoRedirects(HTTPRedirectHandler):
@@ -82,6 +86,8 @@ def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
         "PORT": str(port),
         "JOBTRAIL_API_KEY": API_KEY,
         "POLL_INTERVAL_SECONDS": "0",
+        "KEY_CACHE_SECONDS": f"{KEY_CACHE_SECONDS:g}",
+        "SLUG_CACHE_SECONDS": f"{SLUG_CACHE_SECONDS:g}",
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }
@@ -96,6 +102,19 @@ def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def stack_port() -> int:
+    """A free port for a stack's gateway whose next port, the embedded DynamoDB's, is free
+    too (other stacks and servers run on this machine at the same time)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
     ready = threading.Event()
 
@@ -105,17 +124,19 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
             output.append(line)
             if line.startswith("jobtrail ready on "):
                 ready.set()
+        ready.set()  # it ended without being ready: say so now, not after the timeout
 
     threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(timeout=90):
+    ready.wait(timeout=90)
+    if not any(line.startswith("jobtrail ready on ") for line in output):
         process.kill()
         raise AssertionError("the local stack did not start:\n" + "".join(output))
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    port = free_port()
-    process = _start(port, {"SLUG_CACHE_SECONDS": str(SLUG_CACHE_SECONDS)})
+    port = stack_port()
+    process = _start(port, {})
     output: list[str] = []
     _wait_ready(process, output)
     yield Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)

@@ -3,6 +3,7 @@ and the help that says what each command needs."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,10 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.dynamodb import create_tables, free_port
 from jobtrail import admin
+from jobtrail.domain.api_keys import hash_api_key
 from jobtrail.store import models
+from tests.fakes.clock import FakeClock
+from tests.integration.conftest import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENT_VARIABLES = (
@@ -135,6 +139,11 @@ def test_dynamodb_out_of_reach_is_one_sentence(capsys: pytest.CaptureFixture[str
         (["recount", "--from", "2026-11-25", "--to", "2026-11-24"], "--to must not be before"),
         (["recount", "--to", "2026-11-24"], "the following arguments are required: --from"),
         (["replay-clicks", "/nonexistent/redirect.log"], "cannot read /nonexistent/redirect.log"),
+        (["list-keys"], "the following arguments are required: WORKSPACE"),
+        (["list-keys", "acme/../x"], "'acme/../x' is not a workspace id"),
+        (["revoke-key", "0123abc"], "the following arguments are required: KEY_ID"),
+        (["revoke-key", "0123abc", "jt_secret"], "'jt_secret' is not a key id"),
+        (["create-key", "0123abc", " "], "the name must be 1 to 100 characters"),
     ],
 )
 def test_bad_arguments_are_a_usage_error(
@@ -151,8 +160,12 @@ def test_bad_arguments_are_a_usage_error(
 @pytest.mark.parametrize(
     ("argv", "needs"),
     [
-        ([], ["create-workspace", "replay-clicks", "recount"]),
+        ([], ["create-workspace", "replay-clicks", "recount", "list-keys", "revoke-key"]),
         (["create-workspace"], ["--main-table", "needs the main table"]),
+        (["list-keys"], ["WORKSPACE", "only as hashes", "needs the main table"]),
+        (["create-key"], ["WORKSPACE", "NAME", "once", "needs the main table"]),
+        (["revoke-key"], ["WORKSPACE", "KEY_ID", "401", "last key", "needs the main table"]),
+        (["backfill-keys"], ["Scan", "again changes nothing", "needs the main table"]),
         (["replay-clicks"], ["--events-table", "needs the events table"]),
         (["recount"], ["--main-table", "--events-table", "Scan", "--job", "--from", "--to"]),
     ],
@@ -209,3 +222,111 @@ def test_local_talks_to_the_local_stacks_dynamodb(
     assert "Acme AB" in done.stdout
     names = [i["name"]["S"] for i in client.scan(TableName="jobtrail-main")["Items"] if "name" in i]
     assert "Acme AB" in names
+
+
+# API keys, as an operator manages them.
+MAIN_TABLE = ["--main-table", "jobtrail-main"]
+
+
+def test_list_keys_shows_ids_names_and_prefixes_never_the_keys(
+    workspace: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace_id, api_key = workspace
+    status, out, _ = _run(["list-keys", *MAIN_TABLE, workspace_id], capsys)
+    assert status == 0
+    listed = json.loads(out)
+    assert listed["workspace_id"] == workspace_id
+    [key] = listed["items"]
+    assert (key["name"], key["prefix"]) == ("first key", api_key[:6])
+    assert api_key not in out
+
+
+def test_a_key_created_and_revoked_by_the_operator(
+    api: Client, workspace: tuple[str, str], clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace_id = workspace[0]
+    # When the operator creates a key, it is printed once and works
+    status, out, err = _run(["create-key", *MAIN_TABLE, workspace_id, "deploy bot"], capsys)
+    assert status == 0
+    created = json.loads(out)
+    assert "only as a hash" in err
+    bot = Client(api.dispatcher, created["api_key"])
+    assert bot.get("/api/jobs").status == 200
+    # and when they revoke it, it is no longer listed and answers 401 within a minute
+    status, out, err = _run(["revoke-key", *MAIN_TABLE, workspace_id, created["id"]], capsys)
+    assert status == 0
+    assert json.loads(out) == {"revoked": created["id"], "workspace_id": workspace_id}
+    assert "401 within a minute" in err
+    assert created["id"] not in {key["id"] for key in api.get("/api/keys").json()["items"]}
+    clock.advance(60)
+    assert bot.get("/api/jobs").status == 401
+
+
+@pytest.mark.parametrize(
+    ("which", "says"),
+    [
+        ("last", ["last key", "create-key first"]),
+        ("unknown key", ["has no key '0123abc'", "list-keys"]),
+        ("unknown workspace", ["no workspace '0123nobody'", "create-workspace printed it"]),
+    ],
+)
+def test_a_key_that_cannot_be_revoked_is_one_sentence(
+    api: Client,
+    workspace: tuple[str, str],
+    aws: Any,
+    capsys: pytest.CaptureFixture[str],
+    which: str,
+    says: list[str],
+) -> None:
+    workspace_id = workspace[0]
+    [only] = api.get("/api/keys").json()["items"]
+    argv = {
+        "last": [workspace_id, only["id"]],
+        "unknown key": [workspace_id, "0123abc"],
+        "unknown workspace": ["0123nobody", only["id"]],
+    }[which]
+    before = aws.scan(TableName="jobtrail-main")["Items"]
+    status, out, err = _run(["revoke-key", *MAIN_TABLE, *argv], capsys)
+    assert (status, out) == (1, "")
+    line = _one_sentence(err)
+    for said in says:
+        assert said in line
+    assert aws.scan(TableName="jobtrail-main")["Items"] == before
+    assert api.get("/api/jobs").status == 200
+
+
+def test_list_keys_of_an_unknown_workspace_is_one_sentence(
+    aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = _run(["list-keys", *MAIN_TABLE, "0123nobody"], capsys)
+    assert status == 1
+    assert "no workspace '0123nobody'" in _one_sentence(err)
+
+
+def test_backfill_keys_lists_the_keys_made_before_keys_were_listed_once(
+    aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a workspace and key as this stack stored them before keys were listed
+    models.WorkspaceItem(
+        "WS#0123old", "WORKSPACE", workspace_id="0123old", name="Old AB", created_at=OLD
+    ).save()
+    models.ApiKeyItem(
+        f"KEY#{hash_api_key('jt_oldkey')}",
+        "KEY",
+        workspace_id="0123old",
+        name="first key",
+        created_at=OLD,
+    ).save()
+    # When the operator runs the backfill twice
+    first = _run(["backfill-keys", *MAIN_TABLE], capsys)
+    again = _run(["backfill-keys", *MAIN_TABLE], capsys)
+    # Then the key is listed once (with no prefix: only its hash was stored)
+    assert (first[0], json.loads(first[1])["adopted"]) == (0, 1)
+    assert (again[0], json.loads(again[1])["adopted"]) == (0, 0)
+    listed = _run(["list-keys", *MAIN_TABLE, "0123old"], capsys)
+    assert listed[0] == 0
+    [key] = json.loads(listed[1])["items"]
+    assert (key["name"], key["prefix"], key["created_at"]) == ("first key", None, OLD)
+
+
+OLD = "2026-01-02T03:04:05.000Z"

@@ -54,6 +54,27 @@ def _get(path: str, query: str = "", **kw: Any) -> Ask:
     return ask
 
 
+def _delete_key(key_id: Callable[[Client], str], **kw: Any) -> Ask:
+    def ask(api: Client, w: world.World) -> Reply:
+        return api.request("DELETE", f"/api/keys/{key_id(api)}", **kw)
+
+    return ask
+
+
+def _new_key_id(api: Client) -> str:
+    return str(api.post("/api/keys", {"name": "to delete"}).json()["id"])
+
+
+def _last_key_id(api: Client) -> str:
+    """The workspace's only key, once the others the cases made are deleted."""
+    keys = api.get("/api/keys").json()["items"]
+    mine = next(key for key in keys if key["name"] == "first key")
+    for key in keys:
+        if key["id"] != mine["id"]:
+            api.request("DELETE", f"/api/keys/{key['id']}")
+    return str(mine["id"])
+
+
 JOBS = "/api/jobs"
 JOB_PATH = "/api/jobs/{job_id}"
 LINKS = "/api/jobs/{job_id}/links"
@@ -67,6 +88,8 @@ QR_OF = "/api/jobs/{job}/links/taken/qr.svg"
 CSV = "/api/jobs/{job_id}/stats.csv"
 LINK = "/api/jobs/{job_id}/links/{slug}"
 LINK_OF = "/api/jobs/{job}/links/{slug}"
+KEYS = "/api/keys"
+KEY = "/api/keys/{key_id}"
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
 # (method, documented path, the status expected, how to provoke it)
@@ -146,6 +169,21 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("PATCH", LINK, 422, _patch(LINK_OF, {"disabled": None})),
     ("PATCH", LINK, 422, _patch(LINK_OF, {"expires_at": "soon"})),
     ("PATCH", LINK, 422, _patch("/api/jobs/{job}/links/a.b", {"disabled": True})),
+    ("GET", KEYS, 200, _get(KEYS, "limit=1")),
+    ("GET", KEYS, 400, _get(KEYS, f"cursor={FORGED_CURSOR}")),
+    ("GET", KEYS, 401, _get(KEYS, api_key=None)),
+    ("GET", KEYS, 422, _get(KEYS, "limit=0")),
+    ("POST", KEYS, 201, _post(KEYS, {"name": "ci"})),
+    ("POST", KEYS, 400, _post(KEYS, "{not json")),
+    ("POST", KEYS, 401, _post(KEYS, {"name": "ci"}, api_key=None)),
+    ("POST", KEYS, 413, _post(KEYS, {"name": "x" * (65 * 1024)})),
+    ("POST", KEYS, 415, _post(KEYS, {"name": "ci"}, "text/plain")),
+    ("POST", KEYS, 422, _post(KEYS, {"name": "ci", "scopes": []})),
+    ("DELETE", KEY, 204, _delete_key(lambda api: _new_key_id(api))),
+    ("DELETE", KEY, 401, _delete_key(lambda api: "0123abc", api_key=None)),
+    ("DELETE", KEY, 404, _delete_key(lambda api: "0123abc")),
+    ("DELETE", KEY, 409, _delete_key(lambda api: _last_key_id(api))),
+    ("DELETE", KEY, 422, _delete_key(lambda api: "not-an-id")),
 ]
 
 

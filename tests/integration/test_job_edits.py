@@ -244,6 +244,8 @@ def test_two_edits_at_once_both_take_effect(api: Client, monkeypatch: pytest.Mon
     # Given two edits that have both read the job before either writes
     job = _job(api)
     both_read = threading.Barrier(2)
+    # DynamoDB runs transactions on one item one at a time; moto does not isolate them.
+    one_at_a_time = threading.Lock()
     update = DynamoJobStore.update_job
     first_round: set[int] = set()
 
@@ -251,7 +253,8 @@ def test_two_edits_at_once_both_take_effect(api: Client, monkeypatch: pytest.Mon
         if threading.get_ident() not in first_round:
             first_round.add(threading.get_ident())
             both_read.wait(timeout=5)
-        update(self, edited, **kwargs)
+        with one_at_a_time:
+            update(self, edited, **kwargs)
 
     monkeypatch.setattr(DynamoJobStore, "update_job", racing_update)
     monkeypatch.setitem(api.dispatcher.functions._locks, "api", contextlib.nullcontext())

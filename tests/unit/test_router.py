@@ -22,6 +22,7 @@ TABLE = RouteTable(ROUTES)
             True,
             {"proxy": "jobs/j1/links"},
         ),
+        ("DELETE", "/api/keys/k1", "ANY /api/{proxy+}", "api", True, {"proxy": "keys/k1"}),
         ("GET", "/webdev-li", "GET /{slug}", "redirect", False, {"slug": "webdev-li"}),
         ("HEAD", "/webdev-li", "HEAD /{slug}", "redirect", False, {"slug": "webdev-li"}),
         ("POST", "/webdev-li", "$default", "api", False, {}),

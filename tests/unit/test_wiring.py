@@ -32,6 +32,11 @@ def test_the_origin_secret_is_set_only_by_a_value(env: dict[str, str], secret: s
     assert Settings.from_env(env).origin_secret == secret
 
 
+def test_a_deleted_key_is_trusted_at_most_a_minute_by_default() -> None:
+    assert Settings.from_env({}).key_cache_seconds == 60
+    assert Settings.from_env({"KEY_CACHE_SECONDS": "2"}).key_cache_seconds == 2
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -41,6 +46,8 @@ def test_the_origin_secret_is_set_only_by_a_value(env: dict[str, str], secret: s
         ),
         ({"CLICK_RETENTION_DAYS": "0"}, "CLICK_RETENTION_DAYS must be at least 1, not 0."),
         ({"SLUG_CACHE_SECONDS": "-5"}, "SLUG_CACHE_SECONDS must be at least 0, not -5."),
+        ({"KEY_CACHE_SECONDS": "90"}, "KEY_CACHE_SECONDS must be at most 60, not 90."),
+        ({"KEY_CACHE_SECONDS": "-1"}, "KEY_CACHE_SECONDS must be at least 0, not -1."),
     ],
 )
 def test_a_setting_that_cannot_be_used_says_which_and_why(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -17,12 +17,6 @@ router = Router()
 LinkSlug = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
-def _change_answers() -> dict[int, Any]:
-    documented = answers(200, "The link as it now is", 400, 401, 404, 413, 415)
-    documented[404] = {**documented[404], "description": "No such link on this job"}
-    return documented
-
-
 @router.patch(
     "/api/jobs/<job_id>/links/<slug>",
     summary="Turn a link off or on, or give it an end",
@@ -32,7 +26,16 @@ def _change_answers() -> dict[int, Any]:
         "or given a later end or none, redirects again within as long. A slug of another "
         "job, or of another workspace, is 404."
     ),
-    responses=_change_answers(),
+    responses=answers(
+        200,
+        "The link as it now is",
+        400,
+        401,
+        404,
+        413,
+        415,
+        say={404: "No such link on this job in this workspace"},
+    ),
     tags=["links"],
 )
 def change_link(job_id: JobId, slug: LinkSlug, body: Annotated[LinkPatch, Body()]) -> LinkOut:

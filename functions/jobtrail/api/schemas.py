@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from jobtrail.domain import campaigns, links
+from jobtrail.domain.api_keys import MAX_NAME_LENGTH
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
 from jobtrail.sources.base import Kind
@@ -50,6 +51,9 @@ RULES: dict[str, str] = {
     "campaign": campaigns.RULE,
     "format": "Give format as svg or png.",
     "status": "A job's status is open or closed.",
+    "key_id": "A key id is 1 to 64 letters and digits, as GET /api/keys lists it.",
+    "name": f"A key's name is 1 to {MAX_NAME_LENGTH} characters of text that says where it "
+    "is used, e.g. ci.",
     "disabled": "Give disabled as true (the link stops working) or false (it works again).",
     "expires_at": "Give expires_at as a time with its zone, e.g. 2026-12-31T23:00:00Z, or "
     "null for no end.",
@@ -356,6 +360,33 @@ class ChannelStats(_Answer):
     items: list[ChannelStat]
 
 
+class KeyCreate(_Request):
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+    ]
+
+
+class KeyOut(_Answer):
+    """An API key as lists show it: never the key itself."""
+
+    id: str
+    name: str
+    prefix: str | None = Field(
+        description="the key's first 6 characters; null for a key made before keys were "
+        "listed that has not listed the keys since"
+    )
+    created_at: str
+
+
+class KeyCreated(KeyOut):
+    api_key: str = Field(description="the key itself, shown this once: only its hash is kept")
+
+
+class KeyList(_Answer):
+    items: list[KeyOut]
+    next_cursor: str | None
+
+
 class ErrorDetail(BaseModel):
     field: str = Field(description="e.g. title, tags.3, query.limit, path.job_id")
     message: str
@@ -392,14 +423,19 @@ _STATUS = {
 }
 
 
-def answers(status: int, description: str, *errors: int) -> dict[int, Any]:
+def answers(
+    status: int, description: str, *errors: int, say: dict[int, str] | None = None
+) -> dict[int, Any]:
     """A route's documented answers: its own (with the route's return model) and, in the
     error shape, each of ``errors`` plus the 422 every validated route can answer (in
-    place of Powertools' default, which this API never sends)."""
+    place of Powertools' default, which this API never sends). ``say``: what an error
+    means on this route, where the common description does not fit (a 404 of a key)."""
     documented: dict[int, Any] = {status: {"description": description}}
+    if status == 204:
+        documented[status]["content"] = {}  # else Powertools documents a JSON null
     for code in sorted({*errors, 422}):
         documented[code] = {
-            "description": _STATUS[code],
+            "description": (say or {}).get(code, _STATUS[code]),
             "content": {"application/json": {"model": ErrorOut}},
         }
     return documented

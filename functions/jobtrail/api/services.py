@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from jobtrail.config import Settings
+from jobtrail.domain.api_keys import KeyStore
 from jobtrail.domain.jobs import JobStore
 from jobtrail.domain.links import LinkStore
 from jobtrail.domain.times import Clock
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     clock: Clock
     jobs: JobStore
+    keys: KeyStore
     links: LinkStore
 
 

@@ -12,6 +12,7 @@ from jobtrail.api.services import Services
 from jobtrail.config import Settings
 from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
+from jobtrail.store.api_keys import DynamoKeyStore
 from jobtrail.store.jobs import DynamoJobStore
 from jobtrail.store.links import DynamoLinkStore
 from jobtrail.store.models import use_tables
@@ -22,7 +23,11 @@ from jobtrail.wiring import Handler, entry_point
 def build(settings: Settings, clock: Clock) -> Handler:
     use_tables(settings.main_table, settings.events_table)
     services = Services(
-        settings=settings, clock=clock, jobs=DynamoJobStore(), links=DynamoLinkStore()
+        settings=settings,
+        clock=clock,
+        jobs=DynamoJobStore(),
+        keys=DynamoKeyStore(),
+        links=DynamoLinkStore(),
     )
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -5,9 +5,9 @@ with an empty workspace otherwise; the API function then answers ``401`` in the 
 of API.md. (An HTTP API authorizer can only deny with a bare ``403``, which would break the
 contract's ``401``.) No route reads anything without a workspace, so this fails closed.
 
-Answers are cached in the warm function for a minute (a key's revocation takes effect
-within it), since the gateway can only cache per identity source and a missing header
-must still reach us to get the contract's error.
+Answers are cached in the warm function for a minute (``KEY_CACHE_SECONDS``, at most 60: a
+deleted key answers 401 within it), since the gateway can only cache per identity source
+and a missing header must still reach us to get the contract's error.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ from jobtrail.store.workspaces import workspace_of_key
 from jobtrail.tracing import tracer
 from jobtrail.wiring import Handler, entry_point
 
-KNOWN_KEY_SECONDS = 60.0
 UNKNOWN_KEY_SECONDS = 10.0
 
 
 class Authorizer:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, known_key_seconds: float) -> None:
         # Keyed by the key's hash: the cache holds no key a memory dump could reveal.
         self.workspaces: TtlCache[str | None] = TtlCache(clock.monotonic)
+        self.known_key_seconds = known_key_seconds
+        self.unknown_key_seconds = min(UNKNOWN_KEY_SECONDS, known_key_seconds)
 
     def workspace_of(self, api_key: str | None) -> str | None:
         if not api_key:
@@ -46,13 +47,15 @@ class Authorizer:
         return self.workspaces.get(
             hash_api_key(api_key),
             lambda: workspace_of_key(api_key),
-            lambda workspace_id: KNOWN_KEY_SECONDS if workspace_id else UNKNOWN_KEY_SECONDS,
+            lambda workspace_id: (
+                self.known_key_seconds if workspace_id else self.unknown_key_seconds
+            ),
         )
 
 
 def build(settings: Settings, clock: Clock) -> Handler:
     use_tables(settings.main_table, settings.events_table)
-    authorizer = Authorizer(clock)
+    authorizer = Authorizer(clock, settings.key_cache_seconds)
 
     @logger.inject_lambda_context
     @metrics.log_metrics

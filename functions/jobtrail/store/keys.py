@@ -5,11 +5,24 @@ imports no more than it uses."""
 from __future__ import annotations
 
 SLUG_SORT_KEY = "LINK"
+WORKSPACE_SORT_KEY = "WORKSPACE"
+KEY_SORT_KEY = "KEY"
+LISTED_KEY_PREFIX = "APIKEY#"
 CHANNEL_PREFIX = "channel#"  # a workspace's channel counters: ``channel#<channel>[#<day>]``
 
 
 def workspace_key(workspace_id: str) -> str:
     return f"WS#{workspace_id}"
+
+
+def api_key_key(key_hash: str) -> str:
+    """The partition of an API key, by the hash of the key: the authorizer's one read."""
+    return f"KEY#{key_hash}"
+
+
+def listed_key_sort_key(key_id: str) -> str:
+    """An API key under its workspace's partition, by id: the listing and the delete."""
+    return f"{LISTED_KEY_PREFIX}{key_id}"
 
 
 def slug_key(slug: str) -> str:

@@ -7,7 +7,8 @@ Main table (single-table design, ``pk``/``sk``):
 pk                          sk                   item
 =========================  ===================  ==========================================
 ``WS#<workspace>``          ``WORKSPACE``        a workspace
-``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash)
+``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash): the authorizer's read
+``WS#<workspace>``          ``APIKEY#<id>``      the same key by id, listed with its workspace
 ``WS#<workspace>``          ``JOB#<job>``        a job ad
 ``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
 ``WS#<workspace>``          ``CAMPAIGN#<name>``  a campaign some job of the workspace has had
@@ -65,12 +66,25 @@ class WorkspaceItem(MainItem):
     workspace_id = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    # How many keys the workspace lists, changed in the same transaction as they are, so
+    # that a delete can refuse the last one however many run at once. Absent on a
+    # workspace made before keys were listed: read as 0, and counted up as its keys are
+    # adopted (``store.api_keys.adopt_key``).
+    key_count = NumberAttribute(null=True)
 
 
 class ApiKeyItem(MainItem):
+    """An API key; stored twice, under its hash (for the authorizer) and under its
+    workspace (for listing). A key made before keys were listed has only the first, with
+    no ``key_id`` or ``prefix``, until it is adopted."""
+
     workspace_id = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    key_id = UnicodeAttribute(null=True)
+    prefix = UnicodeAttribute(null=True)
+    # On the listed copy: the hash, so that a delete by id removes the authorizer's copy.
+    key_hash = UnicodeAttribute(null=True)
 
 
 class JobItem(MainItem):
