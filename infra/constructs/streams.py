@@ -26,7 +26,7 @@ FAILURE_RETENTION = Duration.days(14)
 RECOVERY = {
     "aggregator": "Their clicks are still in the events table: fix the cause, then recount "
     "the days of those clicks with `python -m jobtrail.admin recount --from DAY --to DAY` "
-    "(README: Clicks that were not counted) and delete the message.",
+    "(docs/operations.md: Clicks that were not counted) and delete the message.",
 }
 
 

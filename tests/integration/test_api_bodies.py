@@ -96,3 +96,13 @@ def test_json_nested_32_deep_is_read(api: Client) -> None:
     reply = _post(api, "/api/jobs", json.dumps({**JOB, "ats_id": nested}), "application/json")
     assert reply.status == 422
     assert [d["field"] for d in reply.json()["error"]["details"]] == ["ats_id"]
+
+
+def test_a_number_too_long_to_read_is_400_not_500(api: Client, aws: Any) -> None:
+    # Valid JSON, but Python reads no integer of more than 4300 digits.
+    before = all_items(aws)
+    reply = _post(api, "/api/jobs", '{"title": ' + "9" * 5000 + "}", "application/json")
+    assert reply.status == 400
+    assert reply.error_code == "invalid_json"
+    assert "too many digits" in reply.json()["error"]["message"]
+    assert all_items(aws) == before

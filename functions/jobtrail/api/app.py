@@ -118,8 +118,13 @@ def _check_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any] | No
         too_deep = bool(text.strip()) and _depth(json.loads(text)) > MAX_JSON_DEPTH
     except RecursionError:
         too_deep = True
-    except ValueError:
+    except json.JSONDecodeError:
         too_deep = False  # unparseable: Powertools answers it with its own json_invalid
+    except ValueError:
+        # Valid JSON Python refuses to read: an integer of more than 4300 digits.
+        return errors.proxy_error(
+            400, "invalid_json", "A number in the body has too many digits; send a shorter one."
+        )
     if too_deep:
         return errors.proxy_error(
             400,
