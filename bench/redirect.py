@@ -40,7 +40,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from typing import Any
@@ -367,8 +367,11 @@ def setup(stack: contextlib.ExitStack) -> World:
             )
         )
     clock = BenchClock()
+    # The key of the visitor hash, given as the local runtime gives it (on AWS the redirect
+    # reads it from Secrets Manager once, where it is wired, never per request).
+    settings = replace(Settings.from_env(), visitor_secret=b"bench: the visitor secret")
     return World(
-        redirect=redirect.build(Settings.from_env(), clock),
+        redirect=redirect.build(settings, clock),
         clock=clock,
         reference=reference_handler,
         events=pool,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SERVICE_NAME = "jobtrail"
@@ -54,6 +54,11 @@ class Settings:
     # How long the poller uses a secret it read before reading it again, so that a warm
     # function sees credentials put in after the deployment.
     secret_max_age_seconds: int = DEFAULT_SECRET_MAX_AGE_SECONDS
+    # The key of the visitor hash (``jobtrail.domain.clicks``), which is never in a table.
+    # On AWS the redirect reads it once per cold start from the Secrets Manager secret
+    # VISITOR_SECRET_ARN names; the local runtime and the tests give the key itself.
+    visitor_secret_arn: str | None = None
+    visitor_secret: bytes | None = field(default=None, repr=False)
 
     @property
     def short_host(self) -> str:
@@ -80,4 +85,5 @@ class Settings:
             secret_max_age_seconds=int(
                 _number(env, "SECRET_MAX_AGE_SECONDS", DEFAULT_SECRET_MAX_AGE_SECONDS, minimum=0)
             ),
+            visitor_secret_arn=env.get("VISITOR_SECRET_ARN") or None,
         )

@@ -1,8 +1,12 @@
 """A click of a short link: what is recorded, built from what the redirect sees.
 
-The visitor is a salted hash of address and user agent; the salt is random, changes every
-UTC day and is then forgotten, so a visitor can be counted once a day but never followed
-from one day to the next, and no address is ever stored.
+The visitor is a keyed hash of address and user agent (HMAC-SHA256). Its input starts with
+the day's salt, which is random, changes every UTC day and is then forgotten, so a visitor
+can be counted once a day but never followed from one day to the next. Its key is a secret
+that is never stored next to the clicks (on AWS a Secrets Manager secret only the redirect
+may read): the salt and the user agent are in the main table, and with them alone every
+IPv4 address could be tried in a few hours per user agent; without the key, none can. No
+address is ever stored.
 """
 
 from __future__ import annotations
@@ -97,9 +101,13 @@ def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> 
     return headers.get(COUNTRY_HEADER)
 
 
-def visitor_hash(salt: str, source_ip: str, user_agent: str | None) -> str:
-    digest = hashlib.sha256(f"{salt}\n{source_ip}\n{user_agent or ''}".encode())
-    return digest.hexdigest()[:32]
+def visitor_hash(secret: bytes, salt: str, source_ip: str, user_agent: str | None) -> str:
+    """The visitor of a request: the same for the same address and user agent on one day
+    (one salt), and not to be computed from what the tables hold without ``secret``."""
+    if not secret:
+        raise ValueError("the visitor hash needs its secret key")
+    message = f"{salt}\n{source_ip}\n{user_agent or ''}".encode(errors="surrogatepass")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
 def device_class(user_agent: str | None) -> str:
@@ -123,7 +131,13 @@ def referrer_host(referer: str | None) -> str | None:
 
 
 def record(
-    link: LinkTarget, visit: Visit, *, salt: str, now: datetime, retention_days: int
+    link: LinkTarget,
+    visit: Visit,
+    *,
+    secret: bytes,
+    salt: str,
+    now: datetime,
+    retention_days: int,
 ) -> Click:
     """The click event for one redirect."""
     user_agent = visit.user_agent[:MAX_USER_AGENT] if visit.user_agent else None
@@ -136,7 +150,7 @@ def record(
         job_id=link.job_id,
         channel=link.channel,
         sharer=link.sharer,
-        visitor=visitor_hash(salt, visit.source_ip, user_agent),
+        visitor=visitor_hash(secret, salt, visit.source_ip, user_agent),
         bot_class=robots.first_glance(visit.method, user_agent),
         method=visit.method.upper(),
         user_agent=user_agent,

@@ -7,8 +7,8 @@ version. The key and the field names are a stable format: ``python -m jobtrail.a
 replay-clicks`` reads them back from exported log lines, possibly days later, so change
 them only together with a new version that the reader still accepts.
 
-A record holds what the click item holds and nothing else: the visitor is already a salted
-hash, so no address ever reaches the logs.
+A record holds what the click item holds and nothing else: the visitor is already a keyed,
+salted hash, so no address ever reaches the logs.
 
 This module is imported by the redirect: plain Python, nothing heavy.
 """
