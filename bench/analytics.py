@@ -99,7 +99,7 @@ from jobtrail.domain.clicks import device_class
 from jobtrail.domain.counters import BatchPlan
 from jobtrail.handlers import aggregator, api
 from jobtrail.store import counters as counter_store
-from jobtrail.store.keys import job_stats_key, workspace_stats_key
+from jobtrail.store.key_shapes import CHANGES, DAY_PREFIX, job_stats_key, workspace_stats_key
 from jobtrail.store.models import ClickItem
 from jobtrail.store.workspaces import create_workspace
 
@@ -962,7 +962,7 @@ def kilobytes(items: Sequence[dict[str, Any]]) -> str:
 def counter_kind(sort_key: str) -> tuple[int, str]:
     """What a counter item is, by its sort key (``store.counters``), and its place in a
     table: days, then spans by size, then the rest."""
-    if sort_key.startswith("D#"):
+    if sort_key.startswith(DAY_PREFIX):
         return 0, "days (D#<day>)"
     head = sort_key.split("#", 1)[0]
     if head[:1] == "S" and head[1:].isdigit():
@@ -1423,13 +1423,11 @@ def measure_replay(world: World, events: Sequence[Event], first: Sequence[Batch]
     replayed = deliver_all(world, copy.deepcopy(list(events)))
     after = counts(world, updated(first) | updated(replayed))
     changed = sorted(
-        k
-        for k in before.keys() | after.keys()
-        if before.get(k) != after.get(k) and k[1] != counter_store.CHANGES
+        k for k in before.keys() | after.keys() if before.get(k) != after.get(k) and k[1] != CHANGES
     )
-    before = {k: v for k, v in before.items() if k[1] != counter_store.CHANGES}
+    before = {k: v for k, v in before.items() if k[1] != CHANGES}
     every_call = [c for b in replayed for c in b.calls]
-    late_counts = [c for c in every_call if c.key is not None and c.key[1] == counter_store.CHANGES]
+    late_counts = [c for c in every_call if c.key is not None and c.key[1] == CHANGES]
     calls = [c for c in every_call if c not in late_counts]
     first_calls = sum(len(b.calls) for b in first)
     rows = []

@@ -16,13 +16,11 @@ from pynamodb.exceptions import PutError, PynamoDBException
 from jobtrail.domain.clicks import Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
 from jobtrail.store.connection import condition_failed
-from jobtrail.store.keys import SLUG_SORT_KEY, slug_key
+from jobtrail.store.key_shapes import SALT_SORT_KEY, SLUG_SORT_KEY, salt_key, slug_key
 from jobtrail.store.models import ClickItem, LinkItem, SaltItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-SALT_SORT_KEY = "SALT"
 
 # What a failing DynamoDB call raises after the SDK's own retries: PynamoDB's errors wrap
 # botocore's, and the bare client of the extra attempt below raises botocore's own.
@@ -140,16 +138,12 @@ def replay_click(click: Click) -> bool:
     return True
 
 
-def _salt_key(day: date) -> str:
-    return f"SALT#{day.isoformat()}"
-
-
 def salt_for(day: date) -> str:
     """The visitor salt of a UTC day, made on first use. Every function instance agrees on
     it (a conditional put decides a race); it expires a day after its day ends."""
     try:
         try:
-            return str(SaltItem.get(_salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
+            return str(SaltItem.get(salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
         except SaltItem.DoesNotExist:
             pass
         return create_salt(day)
@@ -161,7 +155,7 @@ def create_salt(day: date) -> str:
     """Make the day's salt unless it exists; either way answer the one that stands."""
     end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     item = SaltItem(
-        _salt_key(day),
+        salt_key(day),
         SALT_SORT_KEY,
         salt=secrets.token_hex(32),
         expires_at=end_of_day + timedelta(days=1),
@@ -171,7 +165,7 @@ def create_salt(day: date) -> str:
     except PutError as error:
         if not condition_failed(error):
             raise
-        return str(SaltItem.get(_salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
+        return str(SaltItem.get(salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
     return str(item.salt)
 
 
@@ -182,7 +176,7 @@ def forget_salts_before(day: date, *, keep_days: int = 2) -> int:
     for back in range(keep_days, keep_days + 7):
         old = day - timedelta(days=back)
         try:
-            SaltItem.get(_salt_key(old), SALT_SORT_KEY).delete()
+            SaltItem.get(salt_key(old), SALT_SORT_KEY).delete()
             deleted += 1
         except SaltItem.DoesNotExist:
             continue

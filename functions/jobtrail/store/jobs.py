@@ -8,24 +8,18 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.keys import (
+from jobtrail.store.key_shapes import (
+    JOB_PREFIX,
     SLUG_SORT_KEY,
     channel_jobs_key,
+    job_link_sort_key,
+    job_links_prefix,
+    job_sort_key,
     slug_key,
     workspace_key,
     workspace_stats_key,
 )
 from jobtrail.store.models import CounterItem, JobItem, LinkItem
-
-JOB_PREFIX = "JOB#"
-
-
-def _job_sort_key(job_id: str) -> str:
-    return f"{JOB_PREFIX}{job_id}"
-
-
-def _links_prefix(job_id: str) -> str:
-    return f"LINK#{job_id}#"
 
 
 def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
@@ -34,8 +28,7 @@ def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
 
 
 def _job_link_sort_key(link: Link) -> str:
-    """Sorts a job's links in the order they were made; the slug keeps the key unique."""
-    return f"{_links_prefix(link.job_id)}{link.created_at}#{link.position:02d}#{link.slug}"
+    return job_link_sort_key(link.job_id, link.created_at, link.position, link.slug)
 
 
 def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
@@ -96,7 +89,7 @@ class DynamoJobStore:
     def insert_job(self, job: Job) -> None:
         item = JobItem(
             workspace_key(job.workspace_id),
-            _job_sort_key(job.id),
+            job_sort_key(job.id),
             workspace_id=job.workspace_id,
             job_id=job.id,
             title=job.title,
@@ -133,7 +126,7 @@ class DynamoJobStore:
 
     def _insert_link(self, link: Link, *, new_channel: bool) -> None:
         by_slug, by_job = _link_items(link)
-        job_key = (workspace_key(link.workspace_id), _job_sort_key(link.job_id))
+        job_key = (workspace_key(link.workspace_id), job_sort_key(link.job_id))
         try:
             with TransactWrite(connection=connection()) as tx:
                 # The job must still be there: a link never outlives its job.
@@ -167,11 +160,11 @@ class DynamoJobStore:
     def get_job(self, workspace_id: str, job_id: str) -> Job | None:
         pk = workspace_key(workspace_id)
         try:
-            item = JobItem.get(pk, _job_sort_key(job_id), consistent_read=True)
+            item = JobItem.get(pk, job_sort_key(job_id), consistent_read=True)
         except JobItem.DoesNotExist:
             return None
         links = LinkItem.query(
-            pk, LinkItem.sk.startswith(_links_prefix(job_id)), consistent_read=True
+            pk, LinkItem.sk.startswith(job_links_prefix(job_id)), consistent_read=True
         )
         return _job(item, tuple(_link(link) for link in links))
 

@@ -1,18 +1,8 @@
 """The PynamoDB models of both tables. Their keys, indexes, TTL and streams are the one
 definition of the tables: CDK (``infra``) and the local runtime both build tables from them.
 
-Main table (single-table design, ``pk``/``sk``):
-
-=========================  ===================  ==========================================
-pk                          sk                   item
-=========================  ===================  ==========================================
-``WS#<workspace>``          ``WORKSPACE``        a workspace
-``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash)
-``WS#<workspace>``          ``JOB#<job>``        a job ad
-``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
-``SLUG#<slug>``             ``LINK``             the same link by slug: the redirect's read
-``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
-=========================  ===================  ==========================================
+Main table (single-table design, ``pk``/``sk``): every item's keys are built in
+``key_shapes``, whose table lists every key shape and the item it names.
 
 Events table: one item per click, keyed by its random click id so that one viral link's
 clicks spread over every partition; it streams new items to the aggregator.

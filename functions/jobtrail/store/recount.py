@@ -80,14 +80,13 @@ from jobtrail.domain.counters import (
 )
 from jobtrail.store.connection import condition_failed, connection
 from jobtrail.store.counters import (
-    CHANGES,
     FENCE_PREFIX,
     claim_visitor,
     counter_key,
     counts_of,
     marker_key,
 )
-from jobtrail.store.keys import job_stats_key
+from jobtrail.store.key_shapes import CHANGES, job_stats_key
 from jobtrail.store.models import ClickItem, CounterItem, VisitorMarker
 
 RECOUNT_CLAIM = "recount"  # a visitor marker claimed by a recount

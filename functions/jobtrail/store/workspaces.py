@@ -7,15 +7,13 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.api_keys import hash_api_key, new_api_key
 from jobtrail.domain.ids import new_id
 from jobtrail.store.connection import connection
-from jobtrail.store.keys import workspace_key
+from jobtrail.store.key_shapes import (
+    API_KEY_SORT_KEY,
+    WORKSPACE_SORT_KEY,
+    api_key_key,
+    workspace_key,
+)
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem
-
-WORKSPACE_SORT_KEY = "WORKSPACE"
-KEY_SORT_KEY = "KEY"
-
-
-def _key_pk(key_hash: str) -> str:
-    return f"KEY#{key_hash}"
 
 
 def create_workspace(name: str, *, now: str, api_key: str | None = None) -> tuple[str, str]:
@@ -37,8 +35,8 @@ def create_workspace(name: str, *, now: str, api_key: str | None = None) -> tupl
         )
         tx.save(
             ApiKeyItem(
-                _key_pk(hash_api_key(api_key)),
-                KEY_SORT_KEY,
+                api_key_key(hash_api_key(api_key)),
+                API_KEY_SORT_KEY,
                 workspace_id=workspace_id,
                 name="first key",
                 created_at=now,
@@ -51,7 +49,7 @@ def create_workspace(name: str, *, now: str, api_key: str | None = None) -> tupl
 def workspace_of_key(api_key: str) -> str | None:
     """The workspace an API key belongs to, or None for an unknown key."""
     try:
-        item = ApiKeyItem.get(_key_pk(hash_api_key(api_key)), KEY_SORT_KEY)
+        item = ApiKeyItem.get(api_key_key(hash_api_key(api_key)), API_KEY_SORT_KEY)
     except ApiKeyItem.DoesNotExist:
         return None
     return str(item.workspace_id)
