@@ -15,8 +15,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import get_type_hints
 from urllib.parse import urlsplit
 
 from jobtrail.domain import robots
@@ -57,6 +58,10 @@ class LinkTarget:
 
 @dataclass(frozen=True)
 class Click:
+    """One click: the one definition of what is recorded. The click item (``store``), the
+    replay record (``domain.replay``) and the aggregator's reading of the events stream
+    (``domain.counters``) are all derived from these fields (``CLICK_FIELDS``)."""
+
     click_id: str
     at: datetime
     slug: str
@@ -80,6 +85,38 @@ class Click:
     @property
     def at_iso(self) -> str:
         return iso(self.at)
+
+
+@dataclass(frozen=True)
+class ClickFields:
+    """A click's fields by kind, read off ``Click``: a field added there is written,
+    stored and read back everywhere without being named again."""
+
+    names: tuple[str, ...]  # all, in order
+    texts: tuple[str, ...]  # non-empty text
+    optional_texts: tuple[str, ...]  # text or None
+    times: tuple[str, ...]  # time-zone aware datetimes
+
+
+def _fields_of(cls: type) -> ClickFields:
+    hints = get_type_hints(cls)
+    kinds: dict[object, list[str]] = {str: [], str | None: [], datetime: []}
+    for field in fields(cls):
+        hint = hints[field.name]
+        if hint not in kinds:
+            raise TypeError(f"{cls.__name__}.{field.name}: a click holds texts and times only")
+        kinds[hint].append(field.name)
+    return ClickFields(
+        names=tuple(field.name for field in fields(cls)),
+        texts=tuple(kinds[str]),
+        optional_texts=tuple(kinds[str | None]),
+        times=tuple(kinds[datetime]),
+    )
+
+
+CLICK_FIELDS = _fields_of(Click)
+# The click's time to live: it expires (and is deleted) then.
+EXPIRY_FIELD = "expires_at"
 
 
 def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> str | None:

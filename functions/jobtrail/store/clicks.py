@@ -13,8 +13,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PutError, PynamoDBException
 
-from jobtrail.domain.clicks import Click, LinkTarget
+from jobtrail.domain.clicks import CLICK_FIELDS, EXPIRY_FIELD, Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
+from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed
 from jobtrail.store.key_shapes import SALT_SORT_KEY, SLUG_SORT_KEY, salt_key, slug_key
 from jobtrail.store.models import ClickItem, LinkItem, SaltItem
@@ -85,25 +86,24 @@ def find_link(slug: str) -> LinkTarget | None:
     )
 
 
+# The times ClickItem keeps as ISO-8601 text: all but the expiry (the table's TTL).
+_TEXT_TIMES = frozenset(CLICK_FIELDS.times) - {EXPIRY_FIELD}
+
+
 def _item(click: Click) -> ClickItem:
-    return ClickItem(
-        click.click_id,
-        at=click.at_iso,
-        day=click.day,
-        slug=click.slug,
-        workspace_id=click.workspace_id,
-        job_id=click.job_id,
-        channel=click.channel,
-        sharer=click.sharer,
-        visitor=click.visitor,
-        bot_class=click.bot_class,
-        method=click.method,
-        user_agent=click.user_agent,
-        referrer_host=click.referrer_host,
-        country=click.country,
-        device=click.device,
-        expires_at=click.expires_at,
-    )
+    """The click as ClickItem stores it (``models._click_attribute``): every field of the
+    click, times but the expiry as ISO-8601 text, and its day."""
+    values: dict[str, Any] = {}
+    for name in CLICK_FIELDS.names:
+        value = getattr(click, name)
+        values[name] = iso(value) if name in _TEXT_TIMES else value
+    return ClickItem(day=click.day, **values)
+
+
+def click_image(click: Click) -> dict[str, Any]:
+    """The click item in DynamoDB JSON, as a put writes it and the stream carries it."""
+    image: dict[str, Any] = _item(click).serialize()
+    return image
 
 
 def save_click(click: Click) -> int:
@@ -116,7 +116,7 @@ def save_click(click: Click) -> int:
     except FAULTS:
         pass
     _sleep(random.uniform(*RETRY_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
-    item: dict[str, Any] = _item(click).serialize()
+    item = click_image(click)
     try:
         _last_try_client().put_item(TableName=ClickItem.Meta.table_name, Item=item)
     except FAULTS as error:
