@@ -55,8 +55,10 @@ import argparse
 import bisect
 import contextlib
 import copy
+import csv
 import gc
 import hashlib
+import io
 import json
 import os
 import platform
@@ -93,7 +95,7 @@ from infra.local.dynamodb import create_tables
 from infra.local.events import authorizer_event, http_event
 from infra.local.functions import LocalFunctions
 from infra.routes import FUNCTIONS, STREAM_CONSUMERS
-from jobtrail.api import stats as stats_route
+from jobtrail.config import Settings
 from jobtrail.domain import robots
 from jobtrail.domain.clicks import Click, device_class
 from jobtrail.domain.counters import BatchPlan
@@ -101,6 +103,7 @@ from jobtrail.handlers import aggregator, api
 from jobtrail.store import counters as counter_store
 from jobtrail.store.clicks import click_image
 from jobtrail.store.key_shapes import CHANGES, DAY_PREFIX, job_stats_key, workspace_stats_key
+from jobtrail.store.models import ClickItem
 from jobtrail.store.workspaces import create_workspace
 
 Event = dict[str, Any]
@@ -708,6 +711,20 @@ def iso(seconds: int) -> str:
 
 
 @dataclass
+class BenchClock:
+    """``jobtrail.domain.times.Clock`` as the bench sets it: the functions see the moment
+    the bench gives them (never the machine's date), and the machine's monotonic time."""
+
+    moment: datetime = NOW
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@dataclass
 class World:
     calls: CallLog
     admin: Any  # a boto3 client for setup and snapshots (its calls are discarded)
@@ -721,7 +738,10 @@ class World:
     plans: list[tuple[int, int]] = field(default_factory=list)  # (counters, markers) per batch
     # What the aggregator's clock reads: when the batch's last click was made (a stream
     # delivers within a second), so clicks count on their day, not late.
-    counted_at: datetime = NOW
+    aggregator_clock: BenchClock = field(default_factory=BenchClock)
+    # The API function's: the day after the stats' range.
+    api_clock: BenchClock = field(default_factory=BenchClock)
+    handlers: dict[str, Any] = field(default_factory=dict)  # wired with those clocks
 
 
 def request(world: World, method: str, path: str, body: str | None = None) -> Any:
@@ -783,8 +803,11 @@ def setup(stack: contextlib.ExitStack) -> World:
             world.plans.append((max(counters, len(plan.counters)), markers))
 
     stack.enter_context(patched(aggregator, "apply_batch", spied))
-    stack.enter_context(patched(stats_route, "utc_now", lambda: NOW))
-    stack.enter_context(patched(aggregator, "utc_now", lambda: world.counted_at))
+    settings = Settings.from_env()
+    world.handlers = {
+        "aggregator": aggregator.build(settings, world.aggregator_clock),
+        "api": api.build(settings, world.api_clock),
+    }
     world.calls.take()
     return world
 
@@ -828,9 +851,9 @@ def deliver(world: World, event: Event) -> Batch:
     world.calls.take()
     planned = len(world.plans)
     made = event["Records"][-1]["dynamodb"]["ApproximateCreationDateTime"]
-    world.counted_at = datetime.fromtimestamp(made, UTC)
+    world.aggregator_clock.moment = datetime.fromtimestamp(made, UTC)
     start = time.perf_counter()
-    answer = aggregator.lambda_handler(event, context)
+    answer = world.handlers["aggregator"](event, context)
     seconds = time.perf_counter() - start
     calls = tuple(world.calls.take())
     if answer != {"batchItemFailures": [], "state": {}}:
@@ -863,10 +886,10 @@ class StatsSide:
     shown: dict[str, Any] = field(default_factory=dict)  # the first request's answer
 
 
-def stats_event(world: World, job: Job, query: str) -> Event:
-    """The API function's event for the stats request, as API Gateway sends it after the
-    authorizer allowed it (the same steps as infra.local.dispatch)."""
-    path = f"/api/jobs/{job.job_id}/stats"
+def stats_event(world: World, job: Job, query: str, route: str = "stats") -> Event:
+    """The API function's event for the stats request (or ``stats.csv``), as API Gateway
+    sends it after the authorizer allowed it (the same steps as infra.local.dispatch)."""
+    path = f"/api/jobs/{job.job_id}/{route}"
     headers = {"authorization": f"Bearer {world.api_key}"}
     match = world.dispatcher.routes.match("GET", path)
     assert match is not None
@@ -885,8 +908,8 @@ def stats_event(world: World, job: Job, query: str) -> Event:
     return event
 
 
-def ask_stats(side: StatsSide, context: Any) -> dict[str, Any]:
-    answer = api.lambda_handler(side.event, context)
+def ask_stats(world: World, side: StatsSide, context: Any) -> dict[str, Any]:
+    answer = world.handlers["api"](side.event, context)
     if answer["statusCode"] != 200:
         raise RuntimeError(f"stats answered {answer}")
     return dict(json.loads(answer["body"]))
@@ -1001,7 +1024,7 @@ def measure_stats(world: World, plan: Plan) -> tuple[list[Budget], list[Batch]]:
         # are all there.
         for side in sides:
             world.calls.take()
-            side.shown = ask_stats(side, context)
+            side.shown = ask_stats(world, side, context)
             side.calls = world.calls.take()
             if side.shown["clicks"]["total"] != side.clicks:
                 raise RuntimeError(f"{side.job.name}: stats show {side.shown['clicks']}")
@@ -1019,7 +1042,7 @@ def measure_stats(world: World, plan: Plan) -> tuple[list[Budget], list[Batch]]:
                 for _ in range(min(plan.block, plan.stats_calls - len(side.samples))):
                     world.calls.take()
                     begin = clock()
-                    shown = ask_stats(side, context)
+                    shown = ask_stats(world, side, context)
                     took = clock() - begin
                     calls = world.calls.take()
                     side.samples.append(took)
@@ -1510,7 +1533,7 @@ def measure_trickle(world: World, plan: Plan) -> list[Budget]:
     )
     world.calls.take()
     with powertools_output_discarded():
-        shown = ask_stats(side, context)
+        shown = ask_stats(world, side, context)
     asked = world.calls.take()
     if shown["clicks"]["total"] != plan.trickle:
         raise RuntimeError(f"trickle: stats show {shown['clicks']}")
@@ -1616,6 +1639,96 @@ def environment_line(plan: Plan) -> str:
     )
 
 
+# ------------------------------------------------------------ 5. the CSV export's reads
+
+
+CSV_DAYS = 400  # the longest range the stats and the export answer
+
+
+def measure_csv(world: World) -> list[Budget]:
+    """Section 5. ``GET /api/jobs/{job_id}/stats.csv`` over 400 days of section 1's large
+    job reads what the stats are made of (the job's day counters, one paged Query, and its
+    shares), never a click event; its rows add up to the stats route's numbers for the
+    same range."""
+    job = world.jobs["large"]
+    first = LAST_DAY - timedelta(days=CSV_DAYS - 1)
+    query = f"from={first.isoformat()}&to={LAST_DAY.isoformat()}"
+    context = LocalContext(
+        function_name="jobtrail-api",
+        memory_limit_in_mb=FUNCTIONS["api"].memory_mb,
+        timeout_seconds=FUNCTIONS["api"].timeout_seconds,
+    )
+    answers: dict[str, tuple[dict[str, Any], list[Call], float]] = {}
+    with powertools_output_discarded():
+        for route in ("stats", "stats.csv"):
+            event = stats_event(world, job, query, route)
+            world.calls.take()
+            start = time.perf_counter()
+            answer = world.handlers["api"](event, context)
+            seconds = time.perf_counter() - start
+            if answer["statusCode"] != 200:
+                raise RuntimeError(f"{route} answered {answer}")
+            answers[route] = (answer, list(world.calls.take()), seconds)
+    stats = json.loads(answers["stats"][0]["body"])
+    body = answers["stats.csv"][0]["body"]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    csv_calls = answers["stats.csv"][1]
+    day_items = {
+        i["sk"]["S"]
+        for i in counter_items(world, job_stats_key(job.job_id))
+        if i["sk"]["S"].startswith(DAY_PREFIX)
+        and first.isoformat() <= i["sk"]["S"].removeprefix(DAY_PREFIX) <= LAST_DAY.isoformat()
+    }
+    read_days = {i["sk"]["S"] for i in read_items(csv_calls, "Query")}
+    events_touched = [
+        c for c in csv_calls if c.kind == ClickItem.Meta.table_name or c.operation == "Scan"
+    ]
+    # A visitor through two channels on a day is a visitor of each: the rows are compared
+    # with the stats' channels, not with the job's total of visitors.
+    metrics = ("human", "bots", "unique_visitors")
+    sums = {
+        row["channel"]: tuple(
+            sum(int(r[m]) for r in rows if r["channel"] == row["channel"]) for m in metrics
+        )
+        for row in rows
+    }
+    expected = {c["channel"]: tuple(c[m] for m in metrics) for c in stats["by_channel"]}
+    say(f"5. The CSV export of {CSV_DAYS} days (the large job, {len(rows)} rows)")
+    say(
+        table(
+            ["request", "DynamoDB calls", "counter items read", "KB read", "ms"],
+            [
+                [
+                    f"GET .../{route}",
+                    pattern(calls),
+                    len(read_items(calls, "Query")) + len(read_items(calls, "BatchGetItem")),
+                    kilobytes(read_items(calls, "Query") + read_items(calls, "BatchGetItem")),
+                    f"{seconds * 1000:.1f}",
+                ]
+                for route, (_, calls, seconds) in answers.items()
+            ],
+        )
+    )
+    say()
+    return [
+        Budget(
+            "stats.csv, 400 days: no click event read",
+            f"{len(events_touched)} calls on the events table or scans; read "
+            f"{len(read_days)} day items of the {len(day_items)} the range has",
+            "0, and exactly the range's day items",
+            not events_touched and read_days == day_items,
+        ),
+        Budget(
+            "stats.csv rows add up to the stats' channels",
+            f"{len(sums)} channels; (human, bots, visitors) "
+            + ", ".join(f"{k} {sums[k]} vs {expected.get(k)}" for k in sorted(sums)[:2])
+            + (", ..." if len(sums) > 2 else ""),
+            "equal for every channel",
+            sums == expected,
+        ),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     plan = parse(argv)
     started = time.perf_counter()
@@ -1647,6 +1760,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lap("3")
         budgets += measure_trickle(world, plan)
         lap("4")
+        budgets += measure_csv(world)
+        lap("5")
 
     return report_budgets(budgets, started=started, parts="sections", took=took)
 

@@ -476,6 +476,8 @@ def make_links(links: int) -> tuple[str, list[str], list[str]]:
             job = api_request(dispatcher, api_key, "POST", "/api/jobs", body)
             job_ids.append(job["id"])
             slugs.append(job["links"][0]["slug"])
+            stored = store.get_job(workspace_id, job["id"])
+            assert stored is not None
             for k in range(per_job - 1):
                 link = jobs.Link(
                     slug=random_slug(),
@@ -484,9 +486,10 @@ def make_links(links: int) -> tuple[str, list[str], list[str]]:
                     channel=CHANNEL,
                     sharer=f"sharer{j:02d}{k:03d}",
                     target_url=job["url"],
+                    campaign=job["campaign"],
                     created_at=iso(utc_now()),
                 )
-                store.insert_link(link)
+                store.insert_link(link, job=stored)
                 slugs.append(link.slug)
     return workspace_id, job_ids, slugs
 

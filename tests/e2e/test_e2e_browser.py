@@ -59,5 +59,5 @@ def test_a_short_link_opened_in_a_browser_lands_on_the_job_ad(
     query = parse_qs(url.query)
     assert query["lang"] == ["sv"]
     assert query["utm_source"] == ["linkedin"]
-    assert query["utm_campaign"] == [job["id"]]
+    assert query["utm_campaign"] == [job["campaign"]]
     assert "jt_click" in query

@@ -42,7 +42,7 @@ def test_create_a_job_and_follow_its_short_link(stack: Stack) -> None:
     query = parse_qs(location.query)
     assert query["utm_source"] == ["linkedin"]
     assert query["utm_medium"] == ["jobtrail"]
-    assert query["utm_campaign"] == [job["id"]]
+    assert query["utm_campaign"] == [job["campaign"]]
     assert len(query["jt_click"][0]) == 32
     # And a HEAD gets the same redirect
     assert stack.request("HEAD", f"/{link['slug']}", api_key=None).status == 302

@@ -47,6 +47,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    content: bytes = b""  # the body as sent (an image's bytes)
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -83,16 +84,21 @@ class Client:
             body = json.dumps(json_body)
         result = self.dispatcher.request(method, path, query=query, headers=sent, body=body)
         text = result.get("body") or ""
+        content = text.encode()
         if result.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
+            content = base64.b64decode(text)
+            text = content.decode(errors="replace")
         headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-        return Reply(int(result["statusCode"]), headers_out, text)
+        return Reply(int(result["statusCode"]), headers_out, text, content)
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
         return self.request("POST", path, json_body=json_body, **kwargs)
+
+    def patch(self, path: str, json_body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PATCH", path, json_body=json_body, **kwargs)
 
 
 ORIGIN_SECRET = "origin-secret-of-the-stacks-cloudfront"

@@ -43,6 +43,9 @@ class Contract:
         )
         content = responses[str(reply.status)].get("content") or {}
         if "application/json" not in content:
+            if content:  # an image or a file: sent as the type the document names
+                sent = reply.headers.get("content-type", "").split(";")[0]
+                assert sent in content, f"{method} {template} sent {sent}, not {list(content)}"
             return
         assert reply.headers.get("content-type", "").startswith("application/json")
         schema = {**content["application/json"]["schema"], "components": self.components}

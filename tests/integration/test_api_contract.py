@@ -21,12 +21,14 @@ FORGED_CURSOR = "bm90LWEtY3Vyc29y"
 Ask = Callable[[Client, world.World], Reply]
 
 
-def _post(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+def _send(
+    method: str, path: str, body: Any, content_type: str = "application/json", **kw: Any
+) -> Ask:
     raw = body if isinstance(body, str | bytes) else json.dumps(body)
 
     def ask(api: Client, w: world.World) -> Reply:
         return api.request(
-            "POST",
+            method,
             path.format(job=w.job["id"]),
             body=raw,
             headers={"content-type": content_type},
@@ -34,6 +36,14 @@ def _post(path: str, body: Any, content_type: str = "application/json", **kw: An
         )
 
     return ask
+
+
+def _post(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    return _send("POST", path, body, content_type, **kw)
+
+
+def _patch(path: str, body: Any, content_type: str = "application/json", **kw: Any) -> Ask:
+    return _send("PATCH", path, body, content_type, **kw)
 
 
 def _get(path: str, query: str = "", **kw: Any) -> Ask:
@@ -51,6 +61,9 @@ STATS = "/api/jobs/{job_id}/stats"
 SHARES = "/api/jobs/{job_id}/shares"
 SPREAD = "/api/jobs/{job_id}/spread"
 CHANNELS = "/api/stats/channels"
+QR = "/api/jobs/{job_id}/links/{slug}/qr.svg"
+QR_OF = "/api/jobs/{job}/links/taken/qr.svg"
+CSV = "/api/jobs/{job_id}/stats.csv"
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
 # (method, documented path, the status expected, how to provoke it)
@@ -72,6 +85,14 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("GET", JOB_PATH, 401, _get("/api/jobs/{job}", api_key=None)),
     ("GET", JOB_PATH, 404, _get("/api/jobs/0123abc")),
     ("GET", JOB_PATH, 422, _get("/api/jobs/not-an-id")),
+    ("PATCH", JOB_PATH, 200, _patch("/api/jobs/{job}", {"status": "closed"})),
+    ("PATCH", JOB_PATH, 400, _patch("/api/jobs/{job}", "{not json")),
+    ("PATCH", JOB_PATH, 401, _patch("/api/jobs/{job}", {"title": "T"}, api_key=None)),
+    ("PATCH", JOB_PATH, 404, _patch("/api/jobs/0123abc", {"title": "T"})),
+    ("PATCH", JOB_PATH, 413, _patch("/api/jobs/{job}", {"title": "x" * (65 * 1024)})),
+    ("PATCH", JOB_PATH, 415, _patch("/api/jobs/{job}", {"title": "T"}, "text/plain")),
+    ("PATCH", JOB_PATH, 422, _patch("/api/jobs/{job}", {})),
+    ("PATCH", JOB_PATH, 422, _patch("/api/jobs/{job}", {"url": "http://10.0.0.1/"})),
     ("POST", LINKS, 201, _post("/api/jobs/{job}/links", {"channel": "mail", "slug": "fresh"})),
     ("POST", LINKS, 400, _post("/api/jobs/{job}/links", b'{"channel": "\xff"}')),
     ("POST", LINKS, 401, _post("/api/jobs/{job}/links", {"channel": "x"}, api_key=None)),
@@ -96,6 +117,16 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("GET", SPREAD, 401, _get("/api/jobs/{job}/spread", api_key=None)),
     ("GET", SPREAD, 404, _get("/api/jobs/0123abc/spread")),
     ("GET", SPREAD, 422, _get("/api/jobs/a.b/spread")),
+    ("GET", QR, 200, _get(QR_OF)),
+    ("GET", QR, 200, _get(QR_OF, "format=png")),
+    ("GET", QR, 401, _get(QR_OF, api_key=None)),
+    ("GET", QR, 404, _get("/api/jobs/{job}/links/nosuch/qr.svg")),
+    ("GET", QR, 422, _get(QR_OF, "format=gif")),
+    ("GET", CSV, 200, _get("/api/jobs/{job}/stats.csv")),
+    ("GET", CSV, 400, _get("/api/jobs/{job}/stats.csv", "from=2026-03-02&to=2026-03-01")),
+    ("GET", CSV, 401, _get("/api/jobs/{job}/stats.csv", api_key=None)),
+    ("GET", CSV, 404, _get("/api/jobs/0123abc/stats.csv")),
+    ("GET", CSV, 422, _get("/api/jobs/{job}/stats.csv", "to=March")),
     ("GET", CHANNELS, 200, _get(CHANNELS)),
     ("GET", CHANNELS, 401, _get(CHANNELS, api_key=None)),
 ]

@@ -49,7 +49,7 @@ def test_a_click_lands_on_the_job_ad_with_utm_and_a_click_id(
         "ref": ["ad"],
         "utm_source": ["linkedin"],
         "utm_medium": ["jobtrail"],
-        "utm_campaign": [job["id"]],
+        "utm_campaign": [job["campaign"]],
         "jt_click": [query["jt_click"][0]],
     }
     # And the click is recorded under the id the job ad receives

@@ -223,7 +223,7 @@ def test_a_throttled_click_write_still_redirects_and_the_click_is_replayed_once(
     click_id = query["jt_click"][0]
     assert query["utm_source"] == ["twitter"]
     assert query["utm_medium"] == ["jobtrail"]
-    assert query["utm_campaign"] == [job["id"]]
+    assert query["utm_campaign"] == [job["campaign"]]
     # And the click was tried twice (the put, then one quick extra attempt), is not stored,
     # and is logged once for replay under the id the job ad received, without the address
     assert faults.calls.count(("PutItem", EVENTS)) == 2

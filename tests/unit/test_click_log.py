@@ -22,6 +22,7 @@ LINK = LinkTarget(
     channel="x",
     sharer="anna",
     target_url="https://careers.example.se/jobs/123",
+    campaign="webbutvecklare-k3f9",
 )
 VISIT = Visit(
     method="GET",

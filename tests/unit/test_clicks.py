@@ -22,6 +22,7 @@ LINK = LinkTarget(
     channel="linkedin",
     sharer="anna_dev",
     target_url="https://careers.example.se/jobs/123",
+    campaign="webbutvecklare-k3f9",
 )
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

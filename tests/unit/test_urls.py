@@ -210,13 +210,13 @@ def test_location_adds_utm_and_click_id_after_the_jobs_own_query() -> None:
     location = tracked_location(
         "https://careers.example.se/jobs/123?ref=a%20b&x=1#apply",
         channel="linkedin",
-        job_id="job1",
+        campaign="webbutvecklare-k3f9",
         click_id="c1",
     )
     # Then its query is kept as written, the UTM parameters and the click id follow
     assert location == (
         "https://careers.example.se/jobs/123?ref=a%20b&x=1&utm_source=linkedin"
-        "&utm_medium=jobtrail&utm_campaign=job1&jt_click=c1#apply"
+        "&utm_medium=jobtrail&utm_campaign=webbutvecklare-k3f9&jt_click=c1#apply"
     )
 
 
@@ -224,7 +224,7 @@ def test_location_keeps_utm_the_job_url_already_carries() -> None:
     location = tracked_location(
         "https://careers.example.se/j?utm_source=newsletter&utm_campaign=spring",
         channel="twitter",
-        job_id="job1",
+        campaign="webbutvecklare-k3f9",
         click_id="c1",
     )
     assert _query(location) == [
@@ -237,6 +237,6 @@ def test_location_keeps_utm_the_job_url_already_carries() -> None:
 
 def test_location_always_carries_this_clicks_id_once() -> None:
     location = tracked_location(
-        "https://careers.example.se/j?jt_click=old", channel="x", job_id="j", click_id="new"
+        "https://careers.example.se/j?jt_click=old", channel="x", campaign="j", click_id="new"
     )
     assert [v for k, v in _query(location) if k == "jt_click"] == ["new"]

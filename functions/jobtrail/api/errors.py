@@ -63,6 +63,9 @@ def _detail(error: dict[str, Any]) -> dict[str, Any]:
     loc = [part for part in error.get("loc", ()) if part != "body"]
     field = ".".join(str(part) for part in loc) or "body"
     names = [part for part in loc if part not in ("query", "path")]
+    if error.get("type") == "value_error" and not names:
+        # A rule over the whole body (``schemas``' model validators): its own sentence.
+        return {"field": field, "message": str(error.get("ctx", {}).get("error", BODY_RULE))}
     if not names:
         return {"field": field, "message": BODY_RULE}
     name = str(names[-1])

@@ -13,9 +13,12 @@ from jobtrail.api.schemas import (
     JobCreate,
     JobList,
     JobOut,
+    JobPatch,
     JobSummary,
     LinkCreate,
     LinkOut,
+    Status,
+    Tag,
     answers,
 )
 from jobtrail.api.services import services, workspace
@@ -46,8 +49,10 @@ def _summary(job: jobs.Job) -> JobSummary:
         tags=list(job.tags),
         channels=list(job.channels),
         ats_id=job.ats_id,
+        campaign=job.campaign,
         status=job.status,
         created_at=job.created_at,
+        updated_at=job.updated_at,
     )
 
 
@@ -74,6 +79,7 @@ def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
         tags=body.tags,
         channels=body.channels,
         ats_id=body.ats_id,
+        campaign=body.campaign,
         short_base_url=given.settings.short_base_url,
         now=given.clock.now(),
     )
@@ -85,15 +91,19 @@ def create_job(body: Annotated[JobCreate, Body()]) -> Response[JobOut]:
 
 @router.get(
     "/api/jobs",
-    summary="List the workspace's jobs, newest first",
+    summary="List the workspace's jobs, newest first (those with a status or a tag)",
     responses=answers(200, "A page of jobs", 400, 401),
     tags=["jobs"],
 )
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    status: Annotated[Status | None, Query()] = None,
+    tag: Annotated[Tag | None, Query()] = None,
 ) -> JobList:
-    page = services(router).jobs.list_jobs(workspace(router), limit=limit, cursor=cursor)
+    page = services(router).jobs.list_jobs(
+        workspace(router), limit=limit, cursor=cursor, status=status, tag=tag
+    )
     return JobList(items=[_summary(job) for job in page.items], next_cursor=page.next_cursor)
 
 
@@ -106,6 +116,33 @@ def list_jobs(
 def get_job(job_id: JobId) -> JobOut:
     given = services(router)
     job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)
+    return job_out(job, given.settings.short_base_url)
+
+
+@router.patch(
+    "/api/jobs/<job_id>",
+    summary="Edit a job: its title, URL, tags, campaign or status (closed archives it)",
+    description="A new URL or campaign reaches every redirect of the job's links within "
+    "60 seconds. A closed job's links keep redirecting and counting.",
+    responses=answers(200, "The job, with its links", 400, 401, 404, 409, 413, 415),
+    tags=["jobs"],
+)
+def edit_job(job_id: JobId, body: Annotated[JobPatch, Body()]) -> JobOut:
+    given = services(router)
+    job = jobs.update_job(
+        given.jobs,
+        workspace_id=workspace(router),
+        job_id=job_id,
+        changes=jobs.JobChanges(
+            title=body.title,
+            url=body.url,
+            tags=body.tags,
+            campaign=body.campaign,
+            status=body.status,
+        ),
+        short_base_url=given.settings.short_base_url,
+        now=given.clock.now(),
+    )
     return job_out(job, given.settings.short_base_url)
 
 

@@ -4,16 +4,18 @@ from ``RULES``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from jobtrail.domain import campaigns
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
 from jobtrail.sources.base import Kind
 
 CHANNEL_RULE = "A channel is 1 to 32 lowercase letters, digits or '-', e.g. linkedin."
 DAY_RULE = "Give the day as YYYY-MM-DD, e.g. 2026-03-01."
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 # One sentence per field that says what the field takes, told in place of pydantic's own
 # messages (which quote regular expressions). A list's item is named ``<list>[]``; query and
@@ -37,6 +39,9 @@ RULES: dict[str, str] = {
     "from": DAY_RULE,
     "to": DAY_RULE,
     "job_id": "A job id is 1 to 64 letters and digits, as the API gave it.",
+    "campaign": campaigns.RULE,
+    "format": "Give format as svg or png.",
+    "status": "A job's status is open or closed.",
 }
 BODY_RULE = "Send the body as a JSON object with the fields this route takes."
 GENERIC_RULE = "This value is not one this field takes."
@@ -49,6 +54,15 @@ Handle = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^@?[A-Za-z0-9_.-]{1,100}$")
 ]
 Slug = Annotated[str, StringConstraints(pattern=CUSTOM_PATTERN)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+JobUrl = Annotated[str, Field(max_length=MAX_URL_LENGTH, description="http(s) job ad URL")]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+Campaign = Annotated[
+    str,
+    StringConstraints(pattern=campaigns.PATTERN),
+    Field(description="the utm_campaign of the job's links"),
+]
+Status = Literal["open", "closed"]
 
 
 class _Request(BaseModel):
@@ -57,11 +71,35 @@ class _Request(BaseModel):
 
 
 class JobCreate(_Request):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    url: Annotated[str, Field(max_length=MAX_URL_LENGTH, description="http(s) job ad URL")]
-    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    title: Title
+    url: JobUrl
+    tags: Tags = []
     channels: Annotated[list[Channel], Field(min_length=1, max_length=20)] = ["twitter"]
     ats_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    campaign: Campaign | None = Field(
+        default=None,
+        description="default: the title in lowercase ASCII words and a suffix unique in the "
+        "workspace, e.g. webbutvecklare-k3f9",
+    )
+
+
+class JobPatch(_Request):
+    """An edit of a job: the fields it names change, the others stay."""
+
+    title: Title | None = None
+    url: JobUrl | None = None
+    tags: Tags | None = None
+    campaign: Campaign | None = None
+    status: Status | None = Field(default=None, description="closed archives the job")
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> JobPatch:
+        if not self.model_fields_set:
+            raise ValueError("Name at least one of title, url, tags, campaign or status to change.")
+        for name in sorted(self.model_fields_set):
+            if getattr(self, name) is None:
+                raise ValueError(f"'{name}' cannot be null; leave it out to keep it as it is.")
+        return self
 
 
 class LinkCreate(_Request):
@@ -88,8 +126,10 @@ class JobSummary(BaseModel):
     tags: list[str]
     channels: list[str]
     ats_id: str | None
-    status: str
+    campaign: str
+    status: Status
     created_at: str
+    updated_at: str | None = Field(description="the last edit; null: never edited")
 
 
 class JobOut(JobSummary):
@@ -283,8 +323,8 @@ _STATUS = {
     400: "Bad input: unparseable JSON, a body that is not UTF-8 or nests over 32 deep, "
     "a forged cursor, a bad range of days",
     401: "No API key, or one that is not known",
-    404: "No such job in this workspace",
-    409: "The slug is taken",
+    404: "No such job or link in this workspace",
+    409: "The slug is taken, or the job was edited by another request at the same time",
     413: "The body is larger than 64 KiB",
     415: "The body is not sent as application/json",
     422: "The request breaks the schema or a rule",

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from jobtrail.api.jobs import JobId
-from jobtrail.api.schemas import ChannelStats, JobStats, answers
+from jobtrail.api.schemas import DAY_PATTERN, ChannelStats, JobStats, answers
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import jobs, stats
 from jobtrail.domain.shares import share_stats
@@ -16,8 +16,6 @@ from jobtrail.store import counters
 from jobtrail.store.shares import job_shares
 
 router = Router()
-
-_DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
 @router.get(
@@ -28,8 +26,8 @@ _DAY = r"^\d{4}-\d{2}-\d{2}$"
 )
 def job_stats(
     job_id: JobId,
-    from_: Annotated[str | None, Query(alias="from", pattern=_DAY)] = None,
-    to: Annotated[str | None, Query(pattern=_DAY)] = None,
+    from_: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,
+    to: Annotated[str | None, Query(pattern=DAY_PATTERN)] = None,
 ) -> JobStats:
     given = services(router)
     job = jobs.get_job(given.jobs, workspace_id=workspace(router), job_id=job_id)

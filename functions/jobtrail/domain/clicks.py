@@ -54,6 +54,7 @@ class LinkTarget:
     channel: str
     sharer: str | None
     target_url: str
+    campaign: str  # the job's, as its utm_campaign
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from jobtrail.domain.errors import Conflict, NotFound, Unavailable
+from jobtrail.domain import campaigns
+from jobtrail.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from jobtrail.domain.ids import new_id
 from jobtrail.domain.slugs import check_custom_slug, random_slug
 from jobtrail.domain.times import iso
@@ -15,6 +16,12 @@ from jobtrail.domain.urls import normalize_target_url
 
 # Random slugs collide about once in 1.7e12 draws; a few redraws are more than enough.
 _SLUG_ATTEMPTS = 5
+# A default campaign's 4-character suffix is drawn again when the workspace has it, and an
+# edit is tried again when another edit of the same job came first.
+_CAMPAIGN_ATTEMPTS = 8
+_EDIT_ATTEMPTS = 5
+
+STATUSES = ("open", "closed")
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,9 @@ class Link:
     job_id: str
     channel: str
     sharer: str | None
+    # The job's URL and campaign, copied onto the link so that a redirect is one read.
     target_url: str
+    campaign: str
     created_at: str
     # Orders the links of one job made in the same instant (a job's channels).
     position: int = 0
@@ -41,7 +50,23 @@ class Job:
     ats_id: str | None
     status: str
     created_at: str
+    campaign: str
+    updated_at: str | None = None
+    # Counts the job's edits: a write that read an older revision is refused (JobChanged),
+    # so that an edit never undoes another and no link keeps an old URL.
+    revision: int = 0
     links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobChanges:
+    """An edit of a job: the fields to change (None: keep)."""
+
+    title: str | None = None
+    url: str | None = None
+    tags: Sequence[str] | None = None
+    campaign: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,19 +83,48 @@ class SlugTaken(Conflict):
         self.slug = slug
 
 
+class CampaignTaken(Conflict):
+    """A default campaign another job of the workspace has (the store's claim failed)."""
+
+    code = "campaign_taken"
+
+
+class JobChanged(Conflict):
+    """The job was edited (or a link added) by another request since it was read."""
+
+    code = "job_changed"
+
+    def __init__(self) -> None:
+        super().__init__("The job was changed by another request at the same time; try again.")
+
+
 class JobStore(Protocol):
     """What the job rules need from storage (``jobtrail.store.jobs.DynamoJobStore``)."""
 
-    def insert_job(self, job: Job) -> None:
-        """Store a job with its links, all or nothing; SlugTaken if a slug is in use."""
+    def insert_job(self, job: Job, *, unique_campaign: bool) -> None:
+        """Store a job with its links, all or nothing; SlugTaken if a slug is in use.
+        ``unique_campaign``: the campaign was made for the job and must be one no other
+        job of the workspace has had (CampaignTaken otherwise)."""
 
-    def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
-        """Store one more link of an existing job; SlugTaken if its slug is in use.
-        ``new_channel``: the first link of the job on its channel."""
+    def insert_link(self, link: Link, *, job: Job) -> None:
+        """Store one more link of ``job`` as it was read; SlugTaken if its slug is in use,
+        JobChanged if the job was edited since, NotFound if it is gone."""
+
+    def update_job(self, job: Job, *, read: Job) -> None:
+        """Store an edit of ``read`` (the job as it was read), its links' copies of the URL
+        and campaign with it; JobChanged if another edit came first."""
 
     def get_job(self, workspace_id: str, job_id: str) -> Job | None: ...
 
-    def list_jobs(self, workspace_id: str, *, limit: int, cursor: str | None) -> Page: ...
+    def list_jobs(
+        self,
+        workspace_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: str | None = None,
+        tag: str | None = None,
+    ) -> Page: ...
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...]:
@@ -88,8 +142,10 @@ def create_job(
     ats_id: str | None,
     short_base_url: str,
     now: datetime,
+    campaign: str | None = None,
 ) -> Job:
-    """A new open job with one random-slug link per channel."""
+    """A new open job with one random-slug link per channel. Its campaign is ``campaign``,
+    or one made from the title that no other job of the workspace has."""
     created_at = iso(now)
     job = Job(
         id=new_id(),
@@ -101,27 +157,95 @@ def create_job(
         ats_id=ats_id,
         status="open",
         created_at=created_at,
+        campaign=check_campaign(campaign) if campaign is not None else "",
     )
-    for _ in range(_SLUG_ATTEMPTS):
-        links = tuple(
-            Link(
-                slug=random_slug(),
-                workspace_id=workspace_id,
-                job_id=job.id,
-                channel=channel,
-                sharer=None,
-                target_url=job.url,
-                created_at=created_at,
-                position=position,
-            )
-            for position, channel in enumerate(job.channels)
+    stem = campaigns.stem(title)
+    slug_attempts = campaign_attempts = 0
+    while slug_attempts < _SLUG_ATTEMPTS and campaign_attempts < _CAMPAIGN_ATTEMPTS:
+        drawn = replace(job, campaign=job.campaign or campaigns.with_suffix(stem))
+        drawn = replace(drawn, links=_channel_links(drawn))
+        try:
+            store.insert_job(drawn, unique_campaign=campaign is None)
+        except SlugTaken:
+            slug_attempts += 1
+            continue
+        except CampaignTaken:
+            campaign_attempts += 1
+            continue
+        return drawn
+    raise Unavailable("Could not find a free slug or campaign; try again.", code="slug_exhausted")
+
+
+def _channel_links(job: Job) -> tuple[Link, ...]:
+    return tuple(
+        Link(
+            slug=random_slug(),
+            workspace_id=job.workspace_id,
+            job_id=job.id,
+            channel=channel,
+            sharer=None,
+            target_url=job.url,
+            campaign=job.campaign,
+            created_at=job.created_at,
+            position=position,
+        )
+        for position, channel in enumerate(job.channels)
+    )
+
+
+def check_campaign(campaign: str) -> str:
+    if not campaigns.is_campaign(campaign):
+        raise InvalidInput(campaigns.RULE, code="invalid_campaign")
+    return campaign
+
+
+def update_job(
+    store: JobStore,
+    *,
+    workspace_id: str,
+    job_id: str,
+    changes: JobChanges,
+    short_base_url: str,
+    now: datetime,
+) -> Job:
+    """Edit a job. A new URL or campaign is copied onto every link of the job with the
+    edit (the redirect's cache of a link then bounds how soon a click sees it). An edit
+    that changes nothing writes nothing."""
+    url = (
+        normalize_target_url(changes.url, short_base_url=short_base_url)
+        if changes.url is not None
+        else None
+    )
+    campaign = check_campaign(changes.campaign) if changes.campaign is not None else None
+    if changes.status is not None and changes.status not in STATUSES:
+        raise InvalidInput("A job's status is open or closed.", code="invalid_status")
+    for _ in range(_EDIT_ATTEMPTS):
+        read = get_job(store, workspace_id=workspace_id, job_id=job_id)
+        edited = replace(
+            read,
+            title=read.title if changes.title is None else changes.title,
+            url=read.url if url is None else url,
+            tags=read.tags if changes.tags is None else _unique(changes.tags),
+            campaign=read.campaign if campaign is None else campaign,
+            status=read.status if changes.status is None else changes.status,
+        )
+        if edited == read:
+            return read
+        edited = replace(
+            edited,
+            revision=read.revision + 1,
+            updated_at=iso(now),
+            links=tuple(
+                replace(link, target_url=edited.url, campaign=edited.campaign)
+                for link in read.links
+            ),
         )
         try:
-            store.insert_job(replace(job, links=links))
-        except SlugTaken:
+            store.update_job(edited, read=read)
+        except JobChanged:
             continue
-        return replace(job, links=links)
-    raise Unavailable("Could not find a free slug; try again.", code="slug_exhausted")
+        return edited
+    raise JobChanged()
 
 
 def add_link(
@@ -134,28 +258,36 @@ def add_link(
     slug: str | None,
     now: datetime,
 ) -> Link:
-    """One more link of a job, for a channel and optionally a person and a custom slug."""
-    job = store.get_job(workspace_id, job_id)
-    if job is None:
-        raise job_not_found(job_id)
-    attempts = 1 if slug is not None else _SLUG_ATTEMPTS
-    for _ in range(attempts):
+    """One more link of a job, for a channel and optionally a person and a custom slug.
+    It carries the job's URL and campaign as they are when it is stored: if the job is
+    edited meanwhile, the job is read again."""
+    custom = check_custom_slug(slug) if slug is not None else None
+    slug_attempts = edit_attempts = 0
+    while slug_attempts < _SLUG_ATTEMPTS and edit_attempts < _EDIT_ATTEMPTS:
+        job = get_job(store, workspace_id=workspace_id, job_id=job_id)
         link = Link(
-            slug=check_custom_slug(slug) if slug is not None else random_slug(),
+            slug=custom or random_slug(),
             workspace_id=workspace_id,
             job_id=job.id,
             channel=channel,
             sharer=sharer,
             target_url=job.url,
+            campaign=job.campaign,
             created_at=iso(now),
         )
         try:
-            store.insert_link(link, new_channel=channel not in job.channels)
+            store.insert_link(link, job=job)
         except SlugTaken:
-            if slug is not None:
+            if custom is not None:
                 raise
+            slug_attempts += 1
+            continue
+        except JobChanged:
+            edit_attempts += 1
             continue
         return link
+    if edit_attempts:
+        raise JobChanged()
     raise Unavailable("Could not find a free slug; try again.", code="slug_exhausted")
 
 

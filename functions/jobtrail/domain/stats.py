@@ -159,3 +159,49 @@ def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
         for channel, totals in channels.items()
     ]
     return sorted(items, key=lambda i: (-i["human"], -i["jobs"], i["channel"]))
+
+
+DAILY_COLUMNS = (
+    "date",
+    "channel",
+    "human",
+    "bots",
+    "unique_visitors",
+    "shares",
+    "applications",
+    "hires",
+)
+
+
+def daily_channel_rows(
+    days: DayRange, day_counters: Iterable[Row], shares: Iterable[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """``GET /api/jobs/{job_id}/stats.csv``: one row per day and channel that has any
+    count, oldest first, channels by name. ``day_counters`` are the job's day items as
+    (day, counts) with the day's ``channel|<channel>|<metric>`` counts; ``shares`` are
+    (day first seen, channel) of the job's shares (a share counts on the day it was first
+    seen). Applications and hires are counted by conversion tracking, still to come: until
+    then they are zeros in their columns."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+
+    def row(day: str, channel: str) -> dict[str, int]:
+        return counts.setdefault((day, channel), dict.fromkeys(DAILY_COLUMNS[2:], 0))
+
+    first, last = days.first.isoformat(), days.last.isoformat()
+    for day, day_counts in day_counters:
+        if not first <= day <= last:
+            continue
+        for name, amount in day_counts.items():
+            if name.count("|") != 2:
+                continue
+            dimension, channel, metric = name.split("|")
+            if dimension == "channel" and metric in ("human", "bots", "unique_visitors"):
+                row(day, channel)[metric] += int(amount or 0)
+    for day, channel in shares:
+        if first <= day <= last:
+            row(day, channel)["shares"] += 1
+    return [
+        {"date": day, "channel": channel, **values}
+        for (day, channel), values in sorted(counts.items())
+        if any(values.values())
+    ]

@@ -203,7 +203,7 @@ def normalize_target_url(url: str, *, short_base_url: str) -> str:
     return normalized
 
 
-def tracked_location(target_url: str, *, channel: str, job_id: str, click_id: str) -> str:
+def tracked_location(target_url: str, *, channel: str, campaign: str, click_id: str) -> str:
     """The redirect's Location: the job URL with its own query kept as written, the UTM
     parameters it does not already carry, and this click's id."""
     parts = urlsplit(target_url)
@@ -214,7 +214,7 @@ def tracked_location(target_url: str, *, channel: str, job_id: str, click_id: st
         for name, value in (
             ("utm_source", channel),
             ("utm_medium", UTM_MEDIUM),
-            ("utm_campaign", job_id),
+            ("utm_campaign", campaign),
             (CLICK_PARAM, click_id),
         )
         if name not in present

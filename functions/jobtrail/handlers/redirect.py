@@ -201,7 +201,7 @@ class Redirect:
                 "Location": tracked_location(
                     link.target_url,
                     channel=link.channel,
-                    job_id=link.job_id,
+                    campaign=link.campaign,
                     click_id=click.click_id,
                 ),
                 "Cache-Control": "no-store",

@@ -83,6 +83,7 @@ def find_link(slug: str) -> LinkTarget | None:
         channel=item.channel,
         sharer=item.sharer,
         target_url=item.target_url,
+        campaign=item.campaign or item.job_id,
     )
 
 

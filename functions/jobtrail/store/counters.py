@@ -232,6 +232,14 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
     return rows
 
 
+def job_days(job_id: str, first: date, last: date) -> Iterator[Row]:
+    """A job's day items from ``first`` to ``last``, oldest first, as (day, counts): the
+    items every span of the stats is added up from, one Query (paged) for the range."""
+    condition = CounterItem.sk.between(day_key(first.isoformat()), day_key(last.isoformat()) + "~")
+    for sort_key, counts in _rows(job_stats_key(job_id), condition):
+        yield sort_key.removeprefix(DAY_PREFIX), counts
+
+
 def _span_key(span: Span) -> str:
     return span_key(span.level, span.first.isoformat())
 

@@ -1,16 +1,27 @@
-"""Jobs and links in the main table (see ``models`` for the keys)."""
+"""Jobs and links in the main table (their keys are built in ``key_shapes``)."""
 
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from jobtrail.domain.jobs import Job, Link, Page, SlugTaken, job_not_found
+from jobtrail.domain.jobs import (
+    CampaignTaken,
+    Job,
+    JobChanged,
+    Link,
+    Page,
+    SlugTaken,
+    job_not_found,
+)
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
 from jobtrail.store.key_shapes import (
     JOB_PREFIX,
     SLUG_SORT_KEY,
+    campaign_sort_key,
     channel_jobs_key,
     job_link_sort_key,
     job_links_prefix,
@@ -19,7 +30,26 @@ from jobtrail.store.key_shapes import (
     workspace_key,
     workspace_stats_key,
 )
-from jobtrail.store.models import CounterItem, JobItem, LinkItem
+from jobtrail.store.models import CampaignItem, CounterItem, JobItem, LinkItem
+
+# DynamoDB's limit of items in one transaction.
+_TRANSACTION_ITEMS = 100
+
+
+def _campaign_claim(job: Job) -> CampaignItem:
+    return CampaignItem(
+        workspace_key(job.workspace_id), campaign_sort_key(job.campaign), job_id=job.id
+    )
+
+
+def _at_revision(revision: int) -> Condition:
+    """The job item is still at ``revision`` (a job never edited has no revision)."""
+    at: Condition = JobItem.revision == revision
+    if revision == 0:
+        at = at | JobItem.revision.does_not_exist()
+    exists: Condition = JobItem.pk.exists()
+    both: Condition = exists & at
+    return both
 
 
 def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
@@ -44,6 +74,7 @@ def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
             channel=link.channel,
             sharer=link.sharer,
             target_url=link.target_url,
+            campaign=link.campaign,
             created_at=link.created_at,
         )
 
@@ -61,6 +92,7 @@ def _link(item: LinkItem) -> Link:
         channel=item.channel,
         sharer=item.sharer,
         target_url=item.target_url,
+        campaign=item.campaign or item.job_id,
         created_at=item.created_at,
         position=int(item.sk.split("#")[-2]),
     )
@@ -77,7 +109,29 @@ def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
         ats_id=item.ats_id,
         status=item.status,
         created_at=item.created_at,
+        campaign=item.campaign or item.job_id,
+        updated_at=item.updated_at,
+        revision=int(item.revision or 0),
         links=links,
+    )
+
+
+def _job_item(job: Job) -> JobItem:
+    return JobItem(
+        workspace_key(job.workspace_id),
+        job_sort_key(job.id),
+        workspace_id=job.workspace_id,
+        job_id=job.id,
+        title=job.title,
+        url=job.url,
+        tags=list(job.tags),
+        channels=list(job.channels),
+        ats_id=job.ats_id,
+        status=job.status,
+        created_at=job.created_at,
+        campaign=job.campaign,
+        updated_at=job.updated_at,
+        revision=job.revision,
     )
 
 
@@ -86,23 +140,19 @@ class DynamoJobStore:
     conditional put in one transaction with the rest, so two requests racing for a slug
     cannot both win and a failed request leaves nothing behind."""
 
-    def insert_job(self, job: Job) -> None:
-        item = JobItem(
-            workspace_key(job.workspace_id),
-            job_sort_key(job.id),
-            workspace_id=job.workspace_id,
-            job_id=job.id,
-            title=job.title,
-            url=job.url,
-            tags=list(job.tags),
-            channels=list(job.channels),
-            ats_id=job.ats_id,
-            status=job.status,
-            created_at=job.created_at,
-        )
+    def insert_job(self, job: Job, *, unique_campaign: bool) -> None:
+        claim = _campaign_claim(job)
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.save(item, condition=JobItem.pk.does_not_exist())
+                # PynamoDB sends a transaction's puts in the order they were added (after
+                # its condition checks and deletes, before its updates): the job, its
+                # campaign's claim, then (slug, job-link) pairs.
+                tx.save(_job_item(job), condition=JobItem.pk.does_not_exist())
+                # A campaign set by hand is claimed too, without a condition, so that no
+                # campaign made later from a title takes its name.
+                tx.save(
+                    claim, condition=CampaignItem.pk.does_not_exist() if unique_campaign else None
+                )
                 for link in job.links:
                     by_slug, by_job = _link_items(link)
                     tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
@@ -113,49 +163,92 @@ class DynamoJobStore:
                         actions=[CounterItem.jobs.add(1)],
                     )
         except TransactWriteError as error:
-            # Items are the job, then (slug, job-link) pairs: item 1 + 2i is link i's slug.
-            for index in sorted(failed_conditions(error)):
-                if index % 2 == 1:
-                    raise SlugTaken(job.links[index // 2].slug) from error
+            failed = failed_conditions(error)
+            if 1 in failed:
+                raise CampaignTaken(f"The campaign '{job.campaign}' is taken.") from error
+            # Link i's slug is item 2 + 2i.
+            for index in sorted(failed):
+                if index >= 2 and index % 2 == 0:
+                    raise SlugTaken(job.links[(index - 2) // 2].slug) from error
             raise
 
-    def insert_link(self, link: Link, *, new_channel: bool = False) -> None:
-        """``new_channel``: the job had no link on this channel yet; the job then lists the
-        channel and the workspace counts one more job on it, in the same transaction."""
-        self._insert_link(link, new_channel=new_channel)
-
-    def _insert_link(self, link: Link, *, new_channel: bool) -> None:
+    def insert_link(self, link: Link, *, job: Job) -> None:
+        """The job must still be there (a link never outlives its job) and at the revision
+        it was read at (so the link carries its current URL and campaign). The link's
+        first on its channel adds the channel to the job and one job to the workspace's
+        count of the channel, in the same transaction."""
         by_slug, by_job = _link_items(link)
         job_key = (workspace_key(link.workspace_id), job_sort_key(link.job_id))
+        unchanged = _at_revision(job.revision)
+        new_channel = link.channel not in job.channels
         try:
             with TransactWrite(connection=connection()) as tx:
-                # The job must still be there: a link never outlives its job.
                 if new_channel:
                     tx.update(
                         JobItem(*job_key),
                         actions=[JobItem.channels.set(JobItem.channels.append([link.channel]))],
-                        condition=JobItem.pk.exists() & ~JobItem.channels.contains(link.channel),
+                        condition=unchanged & ~JobItem.channels.contains(link.channel),
                     )
-                else:
-                    tx.condition_check(JobItem, *job_key, condition=JobItem.pk.exists())
-                tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
-                tx.save(by_job)
-                if new_channel:
                     tx.update(
                         _channel_jobs(link.workspace_id, link.channel),
                         actions=[CounterItem.jobs.add(1)],
                     )
+                else:
+                    tx.condition_check(JobItem, *job_key, condition=unchanged)
+                tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
+                tx.save(by_job)
         except TransactWriteError as error:
+            # Sent in the order: the job's check, then the puts, then the updates.
             failed = failed_conditions(error)
-            if 1 in failed:
+            slug_at, job_at = (0, 2) if new_channel else (1, 0)
+            if slug_at in failed:
                 raise SlugTaken(link.slug) from error
-            if 0 in failed:
-                if new_channel and self.get_job(link.workspace_id, link.job_id) is not None:
-                    # Another link took the channel first: this one is no longer new.
-                    self._insert_link(link, new_channel=False)
-                    return
-                raise job_not_found(link.job_id) from error
+            if job_at in failed:
+                if self.get_job(link.workspace_id, link.job_id) is None:
+                    raise job_not_found(link.job_id) from error
+                raise JobChanged() from error
             raise
+
+    def update_job(self, job: Job, *, read: Job) -> None:
+        """The job's item is written on the condition that it is still at the revision it
+        was read at; when the URL or the campaign changed, each link's two items get the
+        new ones, in the same transaction while they fit in it, then in more transactions
+        that each check the job is still at this edit's revision (a newer edit writes the
+        links itself, so an older one stops)."""
+        relink = (job.url, job.campaign) != (read.url, read.campaign)
+        link_updates = [item for link in job.links for item in _link_items(link)] if relink else []
+        actions: list[Action] = [
+            LinkItem.target_url.set(job.url),
+            LinkItem.campaign.set(job.campaign),
+        ]
+        job_key = (workspace_key(job.workspace_id), job_sort_key(job.id))
+        first_room = _TRANSACTION_ITEMS - 2
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(_job_item(job), condition=_at_revision(read.revision))
+                if job.campaign != read.campaign:
+                    tx.save(_campaign_claim(job))
+                    first_room -= 1
+                for item in link_updates[:first_room]:
+                    tx.update(item, actions=actions, condition=LinkItem.pk.exists())
+        except TransactWriteError as error:
+            if 0 in failed_conditions(error):
+                if self.get_job(job.workspace_id, job.id) is None:
+                    raise job_not_found(job.id) from error
+                raise JobChanged() from error
+            raise
+        rest = link_updates[first_room:]
+        room = _TRANSACTION_ITEMS - 1
+        for start in range(0, len(rest), room):
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.condition_check(JobItem, *job_key, condition=_at_revision(job.revision))
+                    for item in rest[start : start + room]:
+                        tx.update(item, actions=actions, condition=LinkItem.pk.exists())
+            except TransactWriteError as error:
+                if 0 in failed_conditions(error):
+                    return  # a newer edit came and writes the links itself
+                raise
 
     def get_job(self, workspace_id: str, job_id: str) -> Job | None:
         pk = workspace_key(workspace_id)
@@ -168,9 +261,18 @@ class DynamoJobStore:
         )
         return _job(item, tuple(_link(link) for link in links))
 
-    def list_jobs(self, workspace_id: str, *, limit: int, cursor: str | None) -> Page:
-        """Newest first. Reads one item past the page to know whether another page exists;
-        the jobs are listed without their links (``get_job`` has them)."""
+    def list_jobs(
+        self,
+        workspace_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: str | None = None,
+        tag: str | None = None,
+    ) -> Page:
+        """Newest first, those with ``status`` and ``tag`` where given. Reads one item
+        past the page to know whether another page exists; the jobs are listed without
+        their links (``get_job`` has them)."""
         pk = workspace_key(workspace_id)
         last_key = None
         if cursor is not None:
@@ -178,10 +280,17 @@ class DynamoJobStore:
                 "pk": {"S": pk},
                 "sk": {"S": cursors.decode(cursor, prefix=JOB_PREFIX)},
             }
+        wanted: Condition | None = None
+        if status is not None:
+            wanted = JobItem.status == status
+        if tag is not None:
+            has_tag = JobItem.tags.contains(tag)
+            wanted = has_tag if wanted is None else wanted & has_tag
         items = list(
             JobItem.query(
                 pk,
                 JobItem.sk.startswith(JOB_PREFIX),
+                filter_condition=wanted,
                 scan_index_forward=False,
                 limit=limit + 1,
                 last_evaluated_key=last_key,

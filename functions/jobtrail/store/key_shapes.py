@@ -10,6 +10,7 @@ pk                              sk                                            it
 ``KEY#<sha256 of key>``         ``KEY``                                       an API key's hash
 ``WS#<workspace>``              ``JOB#<job>``                                 a job ad
 ``WS#<workspace>``              ``LINK#<job>#<made>#<nn>#<slug>``             a job's link
+``WS#<workspace>``              ``CAMPAIGN#<name>``                           a campaign's claim
 ``SLUG#<slug>``                 ``LINK``                                      a link by slug
 ``SALT#<yyyy-mm-dd>``           ``SALT``                                      a day's salt
 ``STAT#<job>``                  ``D#<day>``, ``S<level>#<first day>``         a day, a span
@@ -57,6 +58,11 @@ def job_links_prefix(job_id: str) -> str:
 def job_link_sort_key(job_id: str, created_at: str, position: int, slug: str) -> str:
     """Sorts a job's links in the order they were made; the slug keeps the key unique."""
     return f"{job_links_prefix(job_id)}{created_at}#{position:02d}#{slug}"
+
+
+def campaign_sort_key(campaign: str) -> str:
+    """A campaign some job of the workspace has had, under the workspace: its claim."""
+    return f"CAMPAIGN#{campaign}"
 
 
 def slug_key(slug: str) -> str:

@@ -71,6 +71,20 @@ class JobItem(MainItem):
     ats_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
     created_at = UnicodeAttribute()
+    # Jobs stored before campaigns had none: their campaign is their id (read-time
+    # default, so no migration), as their links' utm_campaign always was.
+    campaign = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    # Absent on jobs never edited: revision 0.
+    revision = NumberAttribute(null=True)
+
+
+class CampaignItem(MainItem):
+    """Claims a campaign name in a workspace, so that a campaign made from a title is
+    unique there. Kept when the job changes its campaign: a name once used is not made
+    again."""
+
+    job_id = UnicodeAttribute()
 
 
 class LinkItem(MainItem):
@@ -81,8 +95,10 @@ class LinkItem(MainItem):
     job_id = UnicodeAttribute()
     channel = UnicodeAttribute()
     sharer = UnicodeAttribute(null=True)
-    # The job's URL, copied so that a redirect is one key read.
+    # The job's URL and campaign, copied so that a redirect is one key read (a link
+    # stored before campaigns has none: its job's id is its campaign).
     target_url = UnicodeAttribute()
+    campaign = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="active")
     created_at = UnicodeAttribute()
 
