@@ -99,7 +99,7 @@ class ClickFields:
     times: tuple[str, ...]  # time-zone aware datetimes
 
 
-def _fields_of(cls: type) -> ClickFields:
+def fields_by_kind(cls: type) -> ClickFields:
     hints = get_type_hints(cls)
     kinds: dict[object, list[str]] = {str: [], str | None: [], datetime: []}
     for field in fields(cls):
@@ -115,7 +115,7 @@ def _fields_of(cls: type) -> ClickFields:
     )
 
 
-CLICK_FIELDS = _fields_of(Click)
+CLICK_FIELDS = fields_by_kind(Click)
 # The click's time to live: it expires (and is deleted) then.
 EXPIRY_FIELD = "expires_at"
 
