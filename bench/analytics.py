@@ -34,7 +34,7 @@ The budgets come from issue 3 ("Performance") and DESIGN.md ("Aggregator", "Stat
 
 Clicks do not go through the redirect (far too slow for 100,000): they are generated as the
 events table's stream would deliver them to the aggregator: INSERT records whose NewImage is
-a click item as ``store.clicks`` writes it (checked against ``ClickItem.serialize()``), with
+a click item as ``store.clicks`` writes it (``store.clicks.click_image``), with
 unique event ids, in time order, on shards modelled on DynamoDB Streams': 2 open at once (a
 click goes to one by its key's hash, as the table places items in partitions), each taking
 records for about 4 hours before a new one takes over, named ``shardId-<creation ms, 20
@@ -97,11 +97,12 @@ from infra.local.functions import LocalFunctions
 from infra.routes import FUNCTIONS, STREAM_CONSUMERS
 from jobtrail.config import Settings
 from jobtrail.domain import robots
-from jobtrail.domain.clicks import device_class
+from jobtrail.domain.clicks import Click, device_class
 from jobtrail.domain.counters import BatchPlan
 from jobtrail.handlers import aggregator, api
 from jobtrail.store import counters as counter_store
-from jobtrail.store.keys import job_stats_key, workspace_stats_key
+from jobtrail.store.clicks import click_image
+from jobtrail.store.key_shapes import CHANGES, DAY_PREFIX, job_stats_key, workspace_stats_key
 from jobtrail.store.models import ClickItem
 from jobtrail.store.workspaces import create_workspace
 
@@ -561,45 +562,26 @@ class Traffic:
         referrer: str | None,
         country: str | None,
     ) -> Image:
-        """The click item as ``store.clicks`` writes it: ClickItem's attributes, nulls left
-        out as PynamoDB leaves them out (``check_image`` holds this to the model)."""
+        """The click item exactly as ``store.clicks`` writes it (its own serialization)."""
         millis = int(at.timestamp() * 1000)
-        image: Image = {
-            "click_id": {"S": f"{millis:012x}{self._random.getrandbits(80):020x}"},
-            "at": {"S": at.isoformat(timespec="milliseconds").replace("+00:00", "Z")},
-            "day": {"S": at.date().isoformat()},
-            "slug": {"S": link.slug},
-            "workspace_id": {"S": self.workspace_id},
-            "job_id": {"S": job.job_id},
-            "channel": {"S": link.channel},
-            "visitor": {"S": visitor},
-            "bot_class": {"S": robots.classify(agent.method, agent.user_agent)},
-            "method": {"S": agent.method},
-            "device": {"S": device_class(agent.user_agent)},
-            "expires_at": {"N": str(int(at.timestamp()) + 400 * 86400)},
-            "schema_version": {"N": "1"},
-        }
-        for name, value in (
-            ("sharer", link.sharer),
-            ("user_agent", agent.user_agent),
-            ("referrer_host", referrer),
-            ("country", country),
-        ):
-            if value is not None:
-                image[name] = {"S": value}
-        return image
-
-
-def check_image(image: Image) -> None:
-    """A generated click must be exactly what ClickItem would store: same attributes, same
-    DynamoDB types. Checked on every run, so that a change to the model shows up here."""
-    plain = {name: next(iter(value.values())) for name, value in image.items()}
-    plain["expires_at"] = datetime.fromtimestamp(int(plain["expires_at"]), UTC)
-    plain["schema_version"] = int(plain["schema_version"])
-    click_id = plain.pop("click_id")
-    stored = ClickItem(click_id, **plain).serialize()
-    if stored != image:
-        raise RuntimeError(f"generated click differs from ClickItem's:\n{stored}\n{image}")
+        click = Click(
+            click_id=f"{millis:012x}{self._random.getrandbits(80):020x}",
+            at=at,
+            slug=link.slug,
+            workspace_id=self.workspace_id,
+            job_id=job.job_id,
+            channel=link.channel,
+            sharer=link.sharer,
+            visitor=visitor,
+            bot_class=robots.classify(agent.method, agent.user_agent),
+            method=agent.method,
+            user_agent=agent.user_agent,
+            referrer_host=referrer,
+            country=country,
+            device=device_class(agent.user_agent),
+            expires_at=at + timedelta(days=400),
+        )
+        return click_image(click)
 
 
 @dataclass(frozen=True)
@@ -984,7 +966,7 @@ def kilobytes(items: Sequence[dict[str, Any]]) -> str:
 def counter_kind(sort_key: str) -> tuple[int, str]:
     """What a counter item is, by its sort key (``store.counters``), and its place in a
     table: days, then spans by size, then the rest."""
-    if sort_key.startswith("D#"):
+    if sort_key.startswith(DAY_PREFIX):
         return 0, "days (D#<day>)"
     head = sort_key.split("#", 1)[0]
     if head[:1] == "S" and head[1:].isdigit():
@@ -1021,7 +1003,6 @@ def measure_stats(world: World, plan: Plan) -> tuple[list[Budget], list[Batch]]:
         images = traffic.clicks(
             [(job, link) for link in job.links], clicks, start, end, visitors, name
         )
-        check_image(images[0])
         batches = deliver_all(world, stream.events(images))
         if name == "large":
             ingest = batches
@@ -1445,13 +1426,11 @@ def measure_replay(world: World, events: Sequence[Event], first: Sequence[Batch]
     replayed = deliver_all(world, copy.deepcopy(list(events)))
     after = counts(world, updated(first) | updated(replayed))
     changed = sorted(
-        k
-        for k in before.keys() | after.keys()
-        if before.get(k) != after.get(k) and k[1] != counter_store.CHANGES
+        k for k in before.keys() | after.keys() if before.get(k) != after.get(k) and k[1] != CHANGES
     )
-    before = {k: v for k, v in before.items() if k[1] != counter_store.CHANGES}
+    before = {k: v for k, v in before.items() if k[1] != CHANGES}
     every_call = [c for b in replayed for c in b.calls]
-    late_counts = [c for c in every_call if c.key is not None and c.key[1] == counter_store.CHANGES]
+    late_counts = [c for c in every_call if c.key is not None and c.key[1] == CHANGES]
     calls = [c for c in every_call if c not in late_counts]
     first_calls = sum(len(b.calls) for b in first)
     rows = []
@@ -1697,8 +1676,8 @@ def measure_csv(world: World) -> list[Budget]:
     day_items = {
         i["sk"]["S"]
         for i in counter_items(world, job_stats_key(job.job_id))
-        if i["sk"]["S"].startswith("D#")
-        and first.isoformat() <= i["sk"]["S"][2:] <= LAST_DAY.isoformat()
+        if i["sk"]["S"].startswith(DAY_PREFIX)
+        and first.isoformat() <= i["sk"]["S"].removeprefix(DAY_PREFIX) <= LAST_DAY.isoformat()
     }
     read_days = {i["sk"]["S"] for i in read_items(csv_calls, "Query")}
     events_touched = [

@@ -84,7 +84,7 @@ from jobtrail.domain.times import iso, utc_now
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
 from jobtrail.store.jobs import DynamoJobStore
-from jobtrail.store.keys import channel_jobs_key, workspace_stats_key
+from jobtrail.store.key_shapes import channel_jobs_key, workspace_stats_key
 from jobtrail.store.models import CounterItem
 from jobtrail.store.shares import TRACK_DAYS, DynamoShareStore, job_shares
 from jobtrail.store.workspaces import create_workspace

@@ -20,7 +20,7 @@ from infra.constructs.api import CustomDomain, HttpEndpoint
 from infra.constructs.functions import Functions
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules, every_minutes
-from infra.constructs.secrets import SourceSecrets
+from infra.constructs.secrets import SourceSecrets, VisitorSecret
 from infra.constructs.streams import StreamConsumers
 from infra.constructs.tables import Tables
 from infra.routes import FUNCTIONS, SCHEDULES
@@ -39,6 +39,8 @@ _SECRET_ARN = re.compile(
 
 # The function that polls X and Bluesky: its schedule, secrets and settings are its own.
 POLLER = FUNCTIONS["poller"].name
+# The function that records clicks: the only one that reads the visitor secret.
+REDIRECT = FUNCTIONS["redirect"].name
 # Without ``pollMinutes`` the route table's schedule applies (every 15 minutes).
 POLLER_SCHEDULE = next(schedule for schedule in SCHEDULES if schedule.function == POLLER)
 # Failing runs in a row that raise the poller's alarm: one failure (X or Bluesky down for a
@@ -200,6 +202,7 @@ class JobtrailStack(Stack):
             x_bearer_token_arn=settings.x_bearer_token_secret_arn,
             bluesky_login_arn=settings.bluesky_secret_arn,
         )
+        self.visitor_secret = VisitorSecret(self, "VisitorSecret")
         self.functions = Functions(
             self,
             "Functions",
@@ -212,11 +215,16 @@ class JobtrailStack(Stack):
             # The redirect's ORIGIN_SECRET is not set yet: it belongs with the CloudFront
             # distribution that sends it as the x-jobtrail-origin-secret header (a secret
             # both read, not a value in the template). Until then clicks have no country.
-            function_environment={POLLER: self._poller_environment()},
+            function_environment={
+                POLLER: self._poller_environment(),
+                REDIRECT: self.visitor_secret.environment(),
+            },
             log_retention=LOG_RETENTION,
         )
         # Only the poller reads the networks' credentials.
         self.source_secrets.grant_read(self.functions.roles[POLLER])
+        # Only the redirect hashes visitors.
+        self.visitor_secret.grant_read(self.functions.roles[REDIRECT])
         self.api.add_routes(self.functions.by_name)
         self.monitoring = Monitoring(self, "Monitoring", alarm_topic_arn=settings.alarm_topic_arn)
         self.monitoring.alarm_on_metric(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SERVICE_NAME = "jobtrail"
@@ -69,6 +69,11 @@ class Settings:
     # At most 60 (the contract's bound on a deleted key); shorter for the local stack's
     # tests, which then need not wait a minute for a revocation (KEY_CACHE_SECONDS).
     key_cache_seconds: float = DEFAULT_KEY_CACHE_SECONDS
+    # The key of the visitor hash (``jobtrail.domain.clicks``), which is never in a table.
+    # On AWS the redirect reads it once per cold start from the Secrets Manager secret
+    # VISITOR_SECRET_ARN names; the local runtime and the tests give the key itself.
+    visitor_secret_arn: str | None = None
+    visitor_secret: bytes | None = field(default=None, repr=False)
 
     @property
     def short_host(self) -> str:
@@ -96,4 +101,5 @@ class Settings:
                 _number(env, "SECRET_MAX_AGE_SECONDS", DEFAULT_SECRET_MAX_AGE_SECONDS, minimum=0)
             ),
             key_cache_seconds=_key_cache_seconds(env),
+            visitor_secret_arn=env.get("VISITOR_SECRET_ARN") or None,
         )

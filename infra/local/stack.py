@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from infra.local.dynamodb import EmbeddedDynamoDB
 from infra.local.functions import LocalFunctions
 from infra.local.gateway import Gateway
 from infra.local.streams import StreamPump
 from infra.local.timer import Timer
+from infra.local.visitor_secret import data_dir, visitor_secret
 from infra.routes import SCHEDULES, STREAM_CONSUMERS
 
 DEFAULT_PORT = 3000
@@ -67,7 +68,9 @@ class LocalStack:
         from jobtrail.config import Settings
         from jobtrail.sources.config import ShareSources
 
-        settings = Settings.from_env()
+        # The visitor hash's key, which AWS keeps in Secrets Manager: a file of the data
+        # directory here, never an item of the tables.
+        settings = replace(Settings.from_env(), visitor_secret=visitor_secret(data_dir(os.environ)))
         # The poller's own sources: what the runtime says at start about them (which
         # networks are off) is then not said again on the poller's first run.
         self.share_sources = ShareSources(settings.secret_max_age_seconds)

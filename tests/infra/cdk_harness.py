@@ -74,6 +74,12 @@ def synthesize(outdir: Path, overrides: Mapping[str, Any] | None = None) -> Synt
     )
 
 
+def logical_id(synthesized: Synthesized, construct: Any) -> str:
+    """The logical id in the template of an L1 or L2 construct's resource."""
+    resource = getattr(construct.node, "default_child", None) or construct
+    return str(synthesized.stack.resolve(resource.logical_id))
+
+
 def target_of(value: Any) -> str:
     """The logical id a ``Ref`` or ``Fn::GetAtt`` points at."""
     if isinstance(value, dict) and "Ref" in value:

@@ -14,6 +14,7 @@ from cdk_harness import (
     X_TOKEN_SECRET_ARN,
     Synthesized,
     function_ids,
+    logical_id,
     secret_grants,
     synthesize,
     target_of,
@@ -184,12 +185,19 @@ def test_existing_secrets_are_used_instead_of_new_ones(on_custom_domain: Synthes
     # When the stack is synthesized with them
     variables = _poller_variables(on_custom_domain)
 
-    # Then no secret is made, the poller reads those, and only the poller may
-    assert not on_custom_domain.of_type("AWS::SecretsManager::Secret")
+    # Then no secret is made for the networks (only the redirect's visitor secret, which
+    # is the stack's own), the poller reads those, and only the poller may
+    visitor_secret = logical_id(on_custom_domain, on_custom_domain.stack.visitor_secret.secret)
+    assert set(on_custom_domain.of_type("AWS::SecretsManager::Secret")) == {visitor_secret}
     assert "XBearerTokenSecretName" not in on_custom_domain.outputs
     assert variables["X_BEARER_TOKEN_SECRET"] == X_TOKEN_SECRET_ARN
     assert variables["BLUESKY_SECRET"] == BLUESKY_SECRET_ARN
     read = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-    assert secret_grants(on_custom_domain) == {
-        poller_role: {X_TOKEN_SECRET_ARN: read, BLUESKY_SECRET_ARN: read}
-    }
+    grants = secret_grants(on_custom_domain)
+    assert grants[poller_role] == {X_TOKEN_SECRET_ARN: read, BLUESKY_SECRET_ARN: read}
+    assert [role for role, granted in grants.items() if X_TOKEN_SECRET_ARN in granted] == [
+        poller_role
+    ]
+    assert [role for role, granted in grants.items() if BLUESKY_SECRET_ARN in granted] == [
+        poller_role
+    ]

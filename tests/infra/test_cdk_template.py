@@ -18,7 +18,7 @@ from cdk_harness import (
 
 from infra.bundling import PLATFORMS, PYTHON_VERSION
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, SCHEDULES, STREAM_CONSUMERS
-from infra.stack import POLLER, POLLER_FAILING_RUNS_TO_ALARM
+from infra.stack import POLLER, POLLER_FAILING_RUNS_TO_ALARM, REDIRECT
 from jobtrail.store.tables import TABLES
 
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
@@ -115,12 +115,15 @@ def test_every_function_gets_its_settings_from_the_environment(synthesized: Synt
         "X_BEARER_TOKEN_SECRET": {"Ref": Match.string_like_regexp("XBearerToken")},
         "BLUESKY_SECRET": {"Ref": Match.string_like_regexp("BlueskyLogin")},
     }
+    redirect_only = {"VISITOR_SECRET_ARN": {"Ref": Match.string_like_regexp("VisitorSecret")}}
+    only = {POLLER: poller_only, REDIRECT: redirect_only}
 
     # When the stack is synthesized with no context set
     # Then each function finds the tables, the API's own URL as short base and 400 days, and
-    # only the poller finds the networks' base URLs, its request budget and its secrets
+    # only the poller finds the networks' base URLs, its request budget and its secrets, and
+    # only the redirect where its visitor secret is
     for name in FUNCTIONS:
-        variables = {**expected, **(poller_only if name == POLLER else {})}
+        variables = {**expected, **only.get(name, {})}
         synthesized.template.has_resource_properties(
             "AWS::Lambda::Function",
             {

@@ -23,6 +23,9 @@ from jobtrail.domain.times import iso
 from jobtrail.store.workspaces import create_workspace
 from tests.fakes.clock import FakeClock
 
+# The key of the visitor hash in every integration test; never in a table.
+TEST_VISITOR_SECRET = b"jobtrail tests: the visitor secret"
+
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
@@ -103,10 +106,12 @@ ORIGIN_SECRET = "origin-secret-of-the-stacks-cloudfront"
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest) -> Settings:
-    """The settings the functions are wired with: the environment's, with what the test's
+    """The settings the functions are wired with: the environment's, with the tests' own
+    visitor secret (which AWS keeps in Secrets Manager) and what the test's
     ``@pytest.mark.settings(name=value)`` changes."""
     marker = request.node.get_closest_marker("settings")
-    return replace(Settings.from_env(), **(marker.kwargs if marker else {}))
+    changes = {"visitor_secret": TEST_VISITOR_SECRET, **(marker.kwargs if marker else {})}
+    return replace(Settings.from_env(), **changes)
 
 
 @pytest.fixture

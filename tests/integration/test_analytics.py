@@ -14,7 +14,7 @@ import pytest
 from infra.local.functions import LocalFunctions
 from jobtrail.domain.times import iso
 from jobtrail.store import counters as counter_store
-from jobtrail.store.keys import job_stats_key
+from jobtrail.store.key_shapes import day_key, job_stats_key
 from tests.fakes.clock import FakeClock, start_moment
 from tests.integration.conftest import JOB, ORIGIN_SECRET, Client, stream_pump
 
@@ -377,7 +377,7 @@ def test_a_trickle_of_clicks_leaves_one_fence_per_shard_on_each_counter(
         key: sorted(name for name in item if name.startswith("f_"))
         for key, item in _totals(job).items()
     }
-    assert fences.pop(f"D#{_day()}") == [
+    assert fences.pop(day_key(_day())) == [
         "f_00000001795597200000-4f2a9c1e",
         "f_00000001795597200001-4f2a9c1e",
     ]

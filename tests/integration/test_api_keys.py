@@ -12,7 +12,12 @@ from pynamodb.connection.base import Connection
 from jobtrail.domain.api_keys import LastKey, hash_api_key
 from jobtrail.domain.errors import NotFound
 from jobtrail.store.api_keys import DynamoKeyStore, backfill_keys
-from jobtrail.store.keys import KEY_SORT_KEY, WORKSPACE_SORT_KEY, api_key_key, workspace_key
+from jobtrail.store.key_shapes import (
+    API_KEY_SORT_KEY,
+    WORKSPACE_SORT_KEY,
+    api_key_key,
+    workspace_key,
+)
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem
 from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, Client, Reply, all_items
@@ -296,7 +301,7 @@ def _legacy_workspace(workspace_id: str, api_keys: list[str], *, now: str) -> No
     for api_key in api_keys:
         ApiKeyItem(
             api_key_key(hash_api_key(api_key)),
-            KEY_SORT_KEY,
+            API_KEY_SORT_KEY,
             workspace_id=workspace_id,
             name="first key",
             created_at=now,
@@ -362,7 +367,7 @@ def test_an_old_key_without_a_name_is_listed_by_a_default_one(api: Client, aws: 
         TableName="jobtrail-main",
         Item={
             "pk": {"S": api_key_key(hash_api_key(OLD_KEY))},
-            "sk": {"S": KEY_SORT_KEY},
+            "sk": {"S": API_KEY_SORT_KEY},
             "workspace_id": {"S": "0123old"},
             "created_at": {"S": "2026-01-02T03:04:05.000Z"},
         },

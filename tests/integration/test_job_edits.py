@@ -14,6 +14,7 @@ import pytest
 from infra.local.functions import LocalFunctions
 from jobtrail.domain import campaigns
 from jobtrail.store.jobs import DynamoJobStore
+from jobtrail.store.key_shapes import campaign_sort_key
 from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, Client, all_items, stream_pump
 
@@ -91,7 +92,7 @@ def test_a_job_made_before_campaigns_keeps_its_id_as_campaign(api: Client, aws: 
     # Given a job and its links as they were stored before jobs had campaigns
     job = _job(api)
     for item in aws.scan(TableName="jobtrail-main")["Items"]:
-        if "campaign" in item and item["sk"]["S"] != f"CAMPAIGN#{job['campaign']}":
+        if "campaign" in item and item["sk"]["S"] != campaign_sort_key(job["campaign"]):
             aws.update_item(
                 TableName="jobtrail-main",
                 Key={"pk": item["pk"], "sk": item["sk"]},

@@ -20,6 +20,7 @@ from jobtrail.domain.times import utc_now
 from jobtrail.sources.base import RequestBudget
 from jobtrail.sources.x import XSource
 from jobtrail.store.clicks import find_link
+from jobtrail.store.key_shapes import channel_jobs_key, shares_key, workspace_stats_key
 from jobtrail.store.models import CounterItem, ShareItem
 from jobtrail.store.shares import DynamoShareStore, poll_state, track
 from tests.fakes.x_api import FakeXApi
@@ -480,9 +481,9 @@ def _store_as_before_the_fix(share: Share, sort_key: str) -> None:
     under ``sort_key``, counted for its channel, and watched when it has its own id."""
     values = {f.name: getattr(share, f.name) for f in fields(Share)}
     ShareItem(
-        f"SHARES#{share.job_id}", sort_key, **{**values, "metrics": dict(share.metrics)}
+        shares_key(share.job_id), sort_key, **{**values, "metrics": dict(share.metrics)}
     ).save()
-    CounterItem(f"WSSTAT#{share.workspace_id}", f"channel#{share.channel}").update(
+    CounterItem(workspace_stats_key(share.workspace_id), channel_jobs_key(share.channel)).update(
         actions=[CounterItem.shares.add(1)]
     )
     if share.post_id is not None:

@@ -20,7 +20,7 @@ from infra.local.functions import LocalFunctions
 from jobtrail import admin
 from jobtrail.store import counters as counter_store
 from jobtrail.store import recount as recount_store
-from jobtrail.store.keys import job_stats_key, workspace_stats_key
+from jobtrail.store.key_shapes import job_stats_key, workspace_stats_key
 from tests.fakes.clock import FakeClock, start_moment
 from tests.integration.conftest import JOB, Client, stream_pump
 

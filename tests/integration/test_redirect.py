@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import botocore.client
 import pytest
 
+from jobtrail.store.key_shapes import SLUG_SORT_KEY, slug_key
 from jobtrail.store.models import ClickItem, LinkItem
 from tests.fakes.clock import FakeClock
 from tests.integration.conftest import JOB, ORIGIN_SECRET, Client, all_items
@@ -192,7 +193,7 @@ def test_a_changed_link_takes_effect_within_a_minute(
     # Given a warm function that has the link cached
     slug = job["links"][0]["slug"]
     _click(api, slug)
-    item = LinkItem.get(f"SLUG#{slug}", "LINK")
+    item = LinkItem.get(slug_key(slug), SLUG_SORT_KEY)
     item.update(actions=[LinkItem.target_url.set("https://careers.example.se/moved")])
     # When the link changes, then a minute passes
     clock.advance(30)

@@ -14,6 +14,7 @@ from jobtrail.domain.clicks import Click, LinkTarget, Visit, record
 from jobtrail.domain.errors import Unavailable
 from jobtrail.domain.replay import KEY, MalformedRecord, parse_line, record_of, replay
 
+SECRET = b"a test key of the visitor hash, 32+ bytes"
 LINK = LinkTarget(
     slug="webdev-x",
     workspace_id="ws1",
@@ -36,7 +37,7 @@ NOW = datetime(2026, 11, 25, 9, 30, 12, 345000, tzinfo=UTC)
 
 def _click(**changes: Any) -> Click:
     """The same click every time (its id too), with ``changes``."""
-    click = record(LINK, VISIT, salt="salt-of-the-day", now=NOW, retention_days=400)
+    click = record(LINK, VISIT, secret=SECRET, salt="salt-of-the-day", now=NOW, retention_days=400)
     return dataclasses.replace(click, **{"click_id": "019ab2c3d4e5f60718293a4b5c6d7e8f", **changes})
 
 

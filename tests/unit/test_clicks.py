@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from jobtrail.domain.clicks import (
     viewer_country,
 )
 
+VISITOR_KEY = b"a test key of the visitor hash, 32+ bytes"
 LINK = LinkTarget(
     slug="webdev-li",
     workspace_id="ws1",
@@ -42,7 +44,7 @@ def _visit(**changes: str | None) -> Visit:
 
 
 def test_a_click_carries_the_link_and_never_the_address() -> None:
-    click = record(LINK, _visit(), salt="s1", now=NOW, retention_days=400)
+    click = record(LINK, _visit(), secret=VISITOR_KEY, salt="s1", now=NOW, retention_days=400)
     assert (click.slug, click.job_id, click.channel, click.sharer) == (
         "webdev-li",
         "job1",
@@ -60,14 +62,31 @@ def test_a_click_carries_the_link_and_never_the_address() -> None:
 
 
 def test_the_same_visitor_is_one_visitor_within_a_day_and_unlinkable_across_days() -> None:
-    first = record(LINK, _visit(), salt="day1", now=NOW, retention_days=400)
-    again = record(LINK, _visit(), salt="day1", now=NOW, retention_days=400)
-    other = record(LINK, _visit(source_ip="198.51.100.2"), salt="day1", now=NOW, retention_days=1)
-    next_day = record(LINK, _visit(), salt="day2", now=NOW, retention_days=400)
+    first = record(LINK, _visit(), secret=VISITOR_KEY, salt="day1", now=NOW, retention_days=400)
+    again = record(LINK, _visit(), secret=VISITOR_KEY, salt="day1", now=NOW, retention_days=400)
+    other = record(
+        LINK,
+        _visit(source_ip="198.51.100.2"),
+        secret=VISITOR_KEY,
+        salt="day1",
+        now=NOW,
+        retention_days=1,
+    )
+    next_day = record(LINK, _visit(), secret=VISITOR_KEY, salt="day2", now=NOW, retention_days=400)
     assert first.visitor == again.visitor
     assert first.click_id != again.click_id
     assert other.visitor != first.visitor
     assert next_day.visitor != first.visitor
+
+
+def test_a_visitor_depends_on_the_key_and_is_not_the_salted_hash_of_address_and_agent() -> None:
+    mine = record(LINK, _visit(), secret=VISITOR_KEY, salt="day1", now=NOW, retention_days=1)
+    theirs = record(LINK, _visit(), secret=b"another key", salt="day1", now=NOW, retention_days=1)
+    unkeyed = hashlib.sha256(f"day1\n203.0.113.7\n{CHROME}".encode()).hexdigest()[:32]
+    assert mine.visitor != theirs.visitor
+    assert unkeyed not in (mine.visitor, theirs.visitor)
+    with pytest.raises(ValueError, match="secret"):
+        record(LINK, _visit(), secret=b"", salt="day1", now=NOW, retention_days=1)
 
 
 @pytest.mark.parametrize(
@@ -76,7 +95,12 @@ def test_the_same_visitor_is_one_visitor_within_a_day_and_unlinkable_across_days
 )
 def test_heads_and_empty_agents_are_robots(method: str, agent: str | None, bot_class: str) -> None:
     click = record(
-        LINK, _visit(method=method, user_agent=agent), salt="s", now=NOW, retention_days=1
+        LINK,
+        _visit(method=method, user_agent=agent),
+        secret=VISITOR_KEY,
+        salt="s",
+        now=NOW,
+        retention_days=1,
     )
     assert click.bot_class == bot_class
 
@@ -123,7 +147,12 @@ def test_referrer_host(referer: str | None, host: str | None) -> None:
 
 def test_a_long_user_agent_is_cut_and_a_bad_country_dropped() -> None:
     click = record(
-        LINK, _visit(user_agent="x" * 5000, country="Sweden"), salt="s", now=NOW, retention_days=1
+        LINK,
+        _visit(user_agent="x" * 5000, country="Sweden"),
+        secret=VISITOR_KEY,
+        salt="s",
+        now=NOW,
+        retention_days=1,
     )
     assert click.user_agent is not None
     assert len(click.user_agent) == 512

@@ -4,10 +4,11 @@ must hold each of its days exactly once, or a range would miss or double clicks.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from jobtrail.domain.clicks import Click
 from jobtrail.domain.counters import BatchPlan, CountedClick
 from jobtrail.domain.spans import LEVELS, Span, add_up, cover, reading
 
@@ -79,22 +80,26 @@ def test_a_span_is_its_days_dimensions_added_up_with_each_days_totals() -> None:
 
 
 def _click(day: str, sequence: int) -> CountedClick:
+    at = datetime.fromisoformat(f"{day}T23:59:59+00:00")
     return CountedClick(
         sequence=f"{sequence:040d}",
-        click_id=f"c{sequence}",
-        at=f"{day}T23:59:59.000Z",
-        day=day,
-        workspace_id="w",
-        job_id="j",
-        slug="abc",
-        channel="twitter",
-        sharer=None,
-        visitor=f"v{sequence}",
-        method="GET",
-        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-        referrer_host=None,
-        country=None,
-        device="desktop",
+        click=Click(
+            click_id=f"c{sequence}",
+            at=at,
+            workspace_id="w",
+            job_id="j",
+            slug="abc",
+            channel="twitter",
+            sharer=None,
+            visitor=f"v{sequence}",
+            bot_class="human",
+            method="GET",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            referrer_host=None,
+            country=None,
+            device="desktop",
+            expires_at=at + timedelta(days=400),
+        ),
     )
 
 

@@ -1,8 +1,12 @@
 """A click of a short link: what is recorded, built from what the redirect sees.
 
-The visitor is a salted hash of address and user agent; the salt is random, changes every
-UTC day and is then forgotten, so a visitor can be counted once a day but never followed
-from one day to the next, and no address is ever stored.
+The visitor is a keyed hash of address and user agent (HMAC-SHA256). Its input starts with
+the day's salt, which is random, changes every UTC day and is then forgotten, so a visitor
+can be counted once a day but never followed from one day to the next. Its key is a secret
+that is never stored next to the clicks (on AWS a Secrets Manager secret only the redirect
+may read): the salt and the user agent are in the main table, and with them alone every
+IPv4 address could be tried in a few hours per user agent; without the key, none can. No
+address is ever stored.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import get_type_hints
 from urllib.parse import urlsplit
 
 from jobtrail.domain import robots
@@ -61,6 +66,10 @@ class LinkTarget:
 
 @dataclass(frozen=True)
 class Click:
+    """One click: the one definition of what is recorded. The click item (``store``), the
+    replay record (``domain.replay``) and the aggregator's reading of the events stream
+    (``domain.counters``) are all derived from these fields (``CLICK_FIELDS``)."""
+
     click_id: str
     at: datetime
     slug: str
@@ -86,6 +95,38 @@ class Click:
         return iso(self.at)
 
 
+@dataclass(frozen=True)
+class ClickFields:
+    """A click's fields by kind, read off ``Click``: a field added there is written,
+    stored and read back everywhere without being named again."""
+
+    names: tuple[str, ...]  # all, in order
+    texts: tuple[str, ...]  # non-empty text
+    optional_texts: tuple[str, ...]  # text or None
+    times: tuple[str, ...]  # time-zone aware datetimes
+
+
+def fields_by_kind(cls: type) -> ClickFields:
+    hints = get_type_hints(cls)
+    kinds: dict[object, list[str]] = {str: [], str | None: [], datetime: []}
+    for field in fields(cls):
+        hint = hints[field.name]
+        if hint not in kinds:
+            raise TypeError(f"{cls.__name__}.{field.name}: a click holds texts and times only")
+        kinds[hint].append(field.name)
+    return ClickFields(
+        names=tuple(field.name for field in fields(cls)),
+        texts=tuple(kinds[str]),
+        optional_texts=tuple(kinds[str | None]),
+        times=tuple(kinds[datetime]),
+    )
+
+
+CLICK_FIELDS = fields_by_kind(Click)
+# The click's time to live: it expires (and is deleted) then.
+EXPIRY_FIELD = "expires_at"
+
+
 def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> str | None:
     """The visitor's country as the stack's CloudFront gives it, or None.
 
@@ -105,9 +146,13 @@ def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> 
     return headers.get(COUNTRY_HEADER)
 
 
-def visitor_hash(salt: str, source_ip: str, user_agent: str | None) -> str:
-    digest = hashlib.sha256(f"{salt}\n{source_ip}\n{user_agent or ''}".encode())
-    return digest.hexdigest()[:32]
+def visitor_hash(secret: bytes, salt: str, source_ip: str, user_agent: str | None) -> str:
+    """The visitor of a request: the same for the same address and user agent on one day
+    (one salt), and not to be computed from what the tables hold without ``secret``."""
+    if not secret:
+        raise ValueError("the visitor hash needs its secret key")
+    message = f"{salt}\n{source_ip}\n{user_agent or ''}".encode(errors="surrogatepass")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
 def device_class(user_agent: str | None) -> str:
@@ -131,7 +176,13 @@ def referrer_host(referer: str | None) -> str | None:
 
 
 def record(
-    link: LinkTarget, visit: Visit, *, salt: str, now: datetime, retention_days: int
+    link: LinkTarget,
+    visit: Visit,
+    *,
+    secret: bytes,
+    salt: str,
+    now: datetime,
+    retention_days: int,
 ) -> Click:
     """The click event for one redirect."""
     user_agent = visit.user_agent[:MAX_USER_AGENT] if visit.user_agent else None
@@ -144,7 +195,7 @@ def record(
         job_id=link.job_id,
         channel=link.channel,
         sharer=link.sharer,
-        visitor=visitor_hash(salt, visit.source_ip, user_agent),
+        visitor=visitor_hash(secret, salt, visit.source_ip, user_agent),
         bot_class=robots.first_glance(visit.method, user_agent),
         method=visit.method.upper(),
         user_agent=user_agent,

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from jobtrail.domain import robots
+from jobtrail.domain.clicks import CLICK_FIELDS, Click
 
 NONE = "-"  # the value of a dimension the click did not carry (no referrer, no country)
 
@@ -25,27 +28,18 @@ class PoisonRecord(ValueError):
 
 @dataclass(frozen=True)
 class CountedClick:
-    """A click as the aggregator reads it from the events table's stream."""
+    """A click as the aggregator reads it from the events table's stream: the click, and
+    where it stands in its shard."""
 
     sequence: str  # the stream's sequence number, zero-padded so strings sort as numbers
-    click_id: str
-    at: str
-    day: str
-    workspace_id: str
-    job_id: str
-    slug: str
-    channel: str
-    sharer: str | None
-    visitor: str
-    method: str
-    user_agent: str | None
-    referrer_host: str | None
-    country: str | None
-    device: str
+    click: Click
 
     @property
     def bot_class(self) -> str:
-        return robots.classify(self.method, self.user_agent, self.referrer_host)
+        """The click's class by the rules of the code counting it (the stored one is the
+        redirect's first glance, ``robots.first_glance``)."""
+        click = self.click
+        return robots.classify(click.method, click.user_agent, click.referrer_host)
 
 
 # A counter item is named by what it counts:
@@ -110,12 +104,14 @@ class BatchPlan:
     def add(self, key: CounterKey, contribution: Contribution) -> None:
         self.counters.setdefault(key, []).append(contribution)
 
-    def count(self, click: CountedClick) -> None:
+    def count(self, counted: CountedClick) -> None:
         self.clicks += 1
-        bot_class = click.bot_class
+        click, sequence = counted.click, counted.sequence
+        bot_class = counted.bot_class
         human = bot_class == robots.HUMAN
         hit = "human" if human else "bots"
-        job_day: CounterKey = ("job", click.job_id, click.day)
+        day = click.day
+        job_day: CounterKey = ("job", click.job_id, day)
         dimensions = [
             ("channel", click.channel),
             ("link", click.slug),
@@ -134,37 +130,31 @@ class BatchPlan:
             # A preview fetch is a sign the link was just posted on that platform.
             platform = bot_class.removeprefix(robots.PREVIEW_PREFIX)
             increments[metric("preview", platform, "hits")] = 1
-            first_seen = {metric("preview", f"{click.slug}@{platform}", "first_seen"): click.at}
-            self.add(("firsts", click.job_id), Contribution(click.sequence, {}, first_seen))
+            first_seen = {metric("preview", f"{click.slug}@{platform}", "first_seen"): click.at_iso}
+            self.add(("firsts", click.job_id), Contribution(sequence, {}, first_seen))
         increments[metric("all", "", hit)] = 1
-        self.add(job_day, Contribution(click.sequence, increments))
-        if click.day < self.today:
-            self.add(("changes", click.job_id), Contribution(click.sequence, {LATE_CLICKS: 1}))
+        self.add(job_day, Contribution(sequence, increments))
+        if day < self.today:
+            self.add(("changes", click.job_id), Contribution(sequence, {LATE_CLICKS: 1}))
         if human:
-            workspace_channel = (
-                "workspace",
-                click.workspace_id,
-                "channel",
-                click.channel,
-                click.day,
-            )
-            self.add(workspace_channel, Contribution(click.sequence, {"human": 1}))
+            workspace_channel = ("workspace", click.workspace_id, "channel", click.channel, day)
+            self.add(workspace_channel, Contribution(sequence, {"human": 1}))
             unique = "unique_visitors"
             self._mark(
-                ("job", click.job_id, click.day, click.visitor),
-                click,
+                ("job", click.job_id, day, click.visitor),
+                sequence,
                 (job_day, metric("all", "", unique)),
             )
             self._mark(
-                ("channel", click.job_id, click.day, click.channel, click.visitor),
-                click,
+                ("channel", click.job_id, day, click.channel, click.visitor),
+                sequence,
                 (job_day, metric("channel", click.channel, unique)),
                 (workspace_channel, unique),
             )
 
-    def _mark(self, marker: MarkerKey, click: CountedClick, *credits: Credit) -> None:
+    def _mark(self, marker: MarkerKey, sequence: str, *credits: Credit) -> None:
         if marker not in self.markers:
-            self.markers[marker] = (click.sequence, credits)
+            self.markers[marker] = (sequence, credits)
 
     def in_write_order(self) -> list[tuple[CounterKey, list[Contribution]]]:
         """The counters, the count of late clicks last: it must grow only once their days
@@ -186,27 +176,39 @@ def padded_sequence(sequence_number: str) -> str:
 
 
 def read_click(image: Mapping[str, Any], sequence_number: str) -> CountedClick:
-    """A click from a stream record's new image (already deserialised to plain values)."""
+    """A click from a stream record's new image (already deserialised to plain values), or
+    from a stored click item's values: every field of ``Click`` (a time as ISO-8601 text,
+    the expiry as the TTL's epoch seconds)."""
+    sequence = padded_sequence(sequence_number)
+    values: dict[str, Any] = {}
     try:
-        return CountedClick(
-            sequence=padded_sequence(sequence_number),
-            click_id=_text(image, "click_id"),
-            at=_text(image, "at"),
-            day=_text(image, "day"),
-            workspace_id=_text(image, "workspace_id"),
-            job_id=_text(image, "job_id"),
-            slug=_text(image, "slug"),
-            channel=_text(image, "channel"),
-            sharer=_optional(image, "sharer"),
-            visitor=_text(image, "visitor"),
-            method=_text(image, "method"),
-            user_agent=_optional(image, "user_agent"),
-            referrer_host=_optional(image, "referrer_host"),
-            country=_optional(image, "country"),
-            device=_text(image, "device"),
-        )
+        for name in CLICK_FIELDS.texts:
+            values[name] = _text(image, name)
+        for name in CLICK_FIELDS.optional_texts:
+            values[name] = _optional(image, name)
+        for name in CLICK_FIELDS.times:
+            values[name] = _moment(image, name)
     except KeyError as missing:
         raise PoisonRecord(f"the click has no {missing.args[0]}") from None
+    return CountedClick(sequence=sequence, click=Click(**values))
+
+
+def _moment(image: Mapping[str, Any], name: str) -> datetime:
+    value = image[name]
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise PoisonRecord(f"the click's {name} is not a time") from None
+    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(int(value), UTC)
+    else:
+        raise PoisonRecord(f"the click's {name} is not a time")
+    if moment.tzinfo is None:
+        raise PoisonRecord(f"the click's {name} has no time zone")
+    return moment.astimezone(UTC)
 
 
 def _text(image: Mapping[str, Any], name: str) -> str:

@@ -2,13 +2,14 @@
 
 When the click write fails even after its retries, the redirect still answers and logs the
 click as ONE structured record whose top-level key ``replay_click`` (``KEY``) holds every
-field of the click, times as ISO-8601 UTC, plus ``"v"`` (``VERSION``), the format's
-version. The key and the field names are a stable format: ``python -m jobtrail.admin
-replay-clicks`` reads them back from exported log lines, possibly days later, so change
-them only together with a new version that the reader still accepts.
+field of the click (``domain.clicks.Click``, by name), times as ISO-8601 UTC, plus ``"v"``
+(``VERSION``), the format's version. The key and the field names are a stable format:
+``python -m jobtrail.admin replay-clicks`` reads them back from exported log lines,
+possibly days later, so change them (a field of ``Click`` too) only together with a new
+version that the reader still accepts.
 
-A record holds what the click item holds and nothing else: the visitor is already a salted
-hash, so no address ever reaches the logs.
+A record holds what the click item holds and nothing else: the visitor is already a keyed,
+salted hash, so no address ever reaches the logs.
 
 This module is imported by the redirect: plain Python, nothing heavy.
 """
@@ -21,25 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from jobtrail.domain.clicks import Click
+from jobtrail.domain.clicks import CLICK_FIELDS, Click
 from jobtrail.domain.times import iso
 
 KEY: Final = "replay_click"
 VERSION: Final = 1
 
-_REQUIRED = (
-    "click_id",
-    "slug",
-    "workspace_id",
-    "job_id",
-    "channel",
-    "visitor",
-    "bot_class",
-    "method",
-    "device",
-)
-_OPTIONAL = ("sharer", "user_agent", "referrer_host", "country")
-_TIMES = ("at", "expires_at")
 # A line that names the key but cannot be read is a damaged record (a truncated export,
 # say), not some other log line: it is reported, never skipped silently.
 _KEY_MARK: Final = f'"{KEY}"'
@@ -53,10 +41,9 @@ class MalformedRecord(ValueError):
 def record_of(click: Click) -> dict[str, Any]:
     """The click as a JSON-serialisable replay record."""
     record: dict[str, Any] = {"v": VERSION}
-    for name in (*_REQUIRED, *_OPTIONAL):
-        record[name] = getattr(click, name)
-    record["at"] = iso(click.at)
-    record["expires_at"] = iso(click.expires_at)
+    for name in CLICK_FIELDS.names:
+        value = getattr(click, name)
+        record[name] = iso(value) if name in CLICK_FIELDS.times else value
     return record
 
 
@@ -67,17 +54,17 @@ def click_of(record: Any) -> Click:
     if record.get("v") != VERSION:
         raise MalformedRecord(f"unsupported replay record version {record.get('v')!r}")
     fields: dict[str, Any] = {}
-    for name in _REQUIRED:
+    for name in CLICK_FIELDS.texts:
         value = record.get(name)
         if not isinstance(value, str) or not value:
             raise MalformedRecord(f"'{name}' must be a non-empty string")
         fields[name] = value
-    for name in _OPTIONAL:
+    for name in CLICK_FIELDS.optional_texts:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             raise MalformedRecord(f"'{name}' must be a string or null")
         fields[name] = value
-    for name in _TIMES:
+    for name in CLICK_FIELDS.times:
         fields[name] = _time(record.get(name), name)
     return Click(**fields)
 

@@ -14,6 +14,13 @@ URL nobody checked, and nothing is cached). A click that cannot be written still
 redirect: the store retries it once within the request, then it is logged as one
 ``replay_click`` record (``jobtrail.domain.replay``) for ``python -m jobtrail.admin
 replay-clicks`` and counted in the ``clicks_not_recorded`` metric.
+
+The visitor hash is keyed with a secret that is not in any table (``domain.clicks``): on
+AWS the Secrets Manager secret ``VISITOR_SECRET_ARN`` names, read once where the handler
+is wired (a cold start). Should that read fail, the visitor still gets the redirect and the
+click is recorded, hashed with a random stand-in key of this instance that is never stored
+(unique visitors may then be counted twice); the secret is asked for again at most every
+``SECRET_RETRY_SECONDS``.
 """
 
 from __future__ import annotations
@@ -28,19 +35,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.cache import TtlCache
-from jobtrail.config import Settings
+from jobtrail.config import Settings, SettingsError
 from jobtrail.domain import clicks, replay
 from jobtrail.domain.errors import Unavailable
 from jobtrail.domain.times import Clock
 from jobtrail.domain.urls import tracked_location
 from jobtrail.observability import logger, metrics
 from jobtrail.store import clicks as store
+from jobtrail.store.connection import connection
 from jobtrail.store.models import use_tables
 from jobtrail.wiring import Handler, entry_point
 
 # Long enough for a throttled table to recover, short enough that a crawler (browsers
 # ignore it) comes back soon.
 RETRY_AFTER_SECONDS = 2
+# How often a function without its visitor secret (Secrets Manager failed) asks again.
+SECRET_RETRY_SECONDS = 10.0
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> dict[str, Any]:
@@ -170,9 +180,43 @@ def _visit(event: dict[str, Any], *, origin_secret: str | None) -> clicks.Visit:
     )
 
 
+def read_visitor_secret(settings: Settings) -> bytes:
+    """The key of the visitor hash: the one the settings carry (the local runtime's, the
+    tests'), else the Secrets Manager secret ``VISITOR_SECRET_ARN`` names. Raises
+    ``SettingsError`` when there is neither, ``Unavailable`` when the secret cannot be read."""
+    if settings.visitor_secret:
+        return settings.visitor_secret
+    if not settings.visitor_secret_arn:
+        raise SettingsError(
+            "VISITOR_SECRET_ARN must name the Secrets Manager secret that keys the visitor "
+            "hash: without a key, a visitor's address could be worked out from the tables."
+        )
+    # Imported here, on AWS only: the local runtime and the tests give the key itself.
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    # Powertools' secrets provider (what ``parameters.get_secret`` uses) with a client from
+    # the store's botocore session, which has its loaders warm: about 6 ms on a cold start,
+    # where the provider's own boto3 client costs about 70 ms.
+    shared = connection()
+    client: Any = shared.session.create_client("secretsmanager", shared.region)
+    try:
+        value = parameters.SecretsProvider(boto3_client=client).get(settings.visitor_secret_arn)
+    except GetParameterError as error:
+        # The message is Secrets Manager's reason, never the secret's value.
+        raise Unavailable(f"The visitor secret could not be read ({error}).") from error
+    # A generated secret is text; one put in as binary is used as it is.
+    secret = value.encode() if isinstance(value, str) else value
+    if not isinstance(secret, bytes) or not secret:
+        raise SettingsError(
+            "The secret VISITOR_SECRET_ARN names holds no key: put a random value in it."
+        )
+    return secret
+
+
 class Redirect:
     """A warm redirect: its settings, its clock, the links it has read (each kept at most
-    ``slug_cache_seconds``) and the day's salt."""
+    ``slug_cache_seconds``), the day's salt and the visitor secret (read once, here)."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
@@ -180,6 +224,24 @@ class Redirect:
         self.links: TtlCache[clicks.LinkTarget | None] = TtlCache(clock.monotonic)
         self._salt: tuple[date, str] | None = None
         self._stand_in_salt: tuple[date, str] | None = None
+        self._secret: bytes | None = None
+        self._secret_retry_at = 0.0
+        self._stand_in_secret = secrets.token_bytes(32)
+        self._try_secret()
+
+    def _try_secret(self) -> None:
+        try:
+            self._secret = read_visitor_secret(self.settings)
+        except Unavailable as error:
+            logger.error(
+                "visitor secret unavailable, using a stand-in", extra={"error": str(error)}
+            )
+            self._secret_retry_at = self.clock.monotonic() + SECRET_RETRY_SECONDS
+
+    def _visitor_secret(self) -> bytes:
+        if self._secret is None and self.clock.monotonic() >= self._secret_retry_at:
+            self._try_secret()
+        return self._secret or self._stand_in_secret
 
     def _link(self, slug: str) -> clicks.LinkTarget | None:
         # A missing slug is not kept: a link made a moment later must work at once.
@@ -222,6 +284,7 @@ class Redirect:
         click = clicks.record(
             link,
             _visit(event, origin_secret=self.settings.origin_secret),
+            secret=self._visitor_secret(),
             salt=self._salt_of(now.date()),
             now=now,
             retention_days=self.settings.click_retention_days,

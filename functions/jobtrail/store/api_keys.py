@@ -36,8 +36,8 @@ from jobtrail.domain.api_keys import (
 from jobtrail.domain.ids import new_id
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.keys import (
-    KEY_SORT_KEY,
+from jobtrail.store.key_shapes import (
+    API_KEY_SORT_KEY,
     LISTED_KEY_PREFIX,
     WORKSPACE_SORT_KEY,
     api_key_key,
@@ -67,7 +67,7 @@ def key_items(key: ApiKey, key_hash: str) -> tuple[ApiKeyItem, ApiKeyItem]:
         )
 
     return (
-        item(api_key_key(key_hash), KEY_SORT_KEY, listed=False),
+        item(api_key_key(key_hash), API_KEY_SORT_KEY, listed=False),
         item(workspace_key(key.workspace_id), listed_key_sort_key(key.id), listed=True),
     )
 
@@ -135,7 +135,7 @@ class DynamoKeyStore:
             with TransactWrite(connection=connection()) as tx:
                 # Another request may have deleted it since it was read: then it is gone.
                 tx.delete(listed, condition=ApiKeyItem.pk.exists())
-                tx.delete(ApiKeyItem(api_key_key(str(listed.key_hash)), KEY_SORT_KEY))
+                tx.delete(ApiKeyItem(api_key_key(str(listed.key_hash)), API_KEY_SORT_KEY))
                 tx.update(
                     _workspace(workspace_id),
                     actions=[WorkspaceItem.key_count.add(-1)],
@@ -189,7 +189,7 @@ def _adopt(item: ApiKeyItem, prefix: str | None) -> bool | None:
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
-                ApiKeyItem(item.pk, KEY_SORT_KEY),
+                ApiKeyItem(item.pk, API_KEY_SORT_KEY),
                 actions=actions,
                 condition=ApiKeyItem.pk.exists() & ApiKeyItem.key_id.does_not_exist(),
             )
@@ -215,7 +215,7 @@ def adopt_key(api_key: str) -> None:
     prefix); nothing for any other key. Idempotent: it only ever fills what is missing."""
     key_hash = hash_api_key(api_key)
     try:
-        item = ApiKeyItem.get(api_key_key(key_hash), KEY_SORT_KEY, consistent_read=True)
+        item = ApiKeyItem.get(api_key_key(key_hash), API_KEY_SORT_KEY, consistent_read=True)
     except ApiKeyItem.DoesNotExist:
         return
     prefix = key_prefix(api_key)
@@ -226,7 +226,7 @@ def adopt_key(api_key: str) -> None:
         try:
             with TransactWrite(connection=connection()) as tx:
                 for pk, sk in (
-                    (item.pk, KEY_SORT_KEY),
+                    (item.pk, API_KEY_SORT_KEY),
                     (workspace_key(item.workspace_id), listed_key_sort_key(item.key_id)),
                 ):
                     tx.update(
@@ -245,7 +245,7 @@ def backfill_keys() -> Adopted:
     keys are found by their hash only), so it is an operator's command, run once after the
     upgrade; running it again adopts nothing twice."""
     adopted = already = orphaned = 0
-    legacy = (ApiKeyItem.sk == KEY_SORT_KEY) & ApiKeyItem.key_id.does_not_exist()
+    legacy = (ApiKeyItem.sk == API_KEY_SORT_KEY) & ApiKeyItem.key_id.does_not_exist()
     for item in ApiKeyItem.scan(legacy, consistent_read=True):
         outcome = _adopt(item, None)
         if outcome is None:

@@ -13,16 +13,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PutError, PynamoDBException
 
-from jobtrail.domain.clicks import Click, LinkTarget
+from jobtrail.domain.clicks import CLICK_FIELDS, EXPIRY_FIELD, Click, LinkTarget
 from jobtrail.domain.errors import Unavailable
+from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed
-from jobtrail.store.keys import SLUG_SORT_KEY, slug_key
+from jobtrail.store.key_shapes import SALT_SORT_KEY, SLUG_SORT_KEY, salt_key, slug_key
 from jobtrail.store.models import LINK_DISABLED, ClickItem, LinkItem, SaltItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-SALT_SORT_KEY = "SALT"
 
 # What a failing DynamoDB call raises after the SDK's own retries: PynamoDB's errors wrap
 # botocore's, and the bare client of the extra attempt below raises botocore's own.
@@ -91,25 +90,24 @@ def find_link(slug: str) -> LinkTarget | None:
     )
 
 
+# The times ClickItem keeps as ISO-8601 text: all but the expiry (the table's TTL).
+_TEXT_TIMES = frozenset(CLICK_FIELDS.times) - {EXPIRY_FIELD}
+
+
 def _item(click: Click) -> ClickItem:
-    return ClickItem(
-        click.click_id,
-        at=click.at_iso,
-        day=click.day,
-        slug=click.slug,
-        workspace_id=click.workspace_id,
-        job_id=click.job_id,
-        channel=click.channel,
-        sharer=click.sharer,
-        visitor=click.visitor,
-        bot_class=click.bot_class,
-        method=click.method,
-        user_agent=click.user_agent,
-        referrer_host=click.referrer_host,
-        country=click.country,
-        device=click.device,
-        expires_at=click.expires_at,
-    )
+    """The click as ClickItem stores it (``models._click_attribute``): every field of the
+    click, times but the expiry as ISO-8601 text, and its day."""
+    values: dict[str, Any] = {}
+    for name in CLICK_FIELDS.names:
+        value = getattr(click, name)
+        values[name] = iso(value) if name in _TEXT_TIMES else value
+    return ClickItem(day=click.day, **values)
+
+
+def click_image(click: Click) -> dict[str, Any]:
+    """The click item in DynamoDB JSON, as a put writes it and the stream carries it."""
+    image: dict[str, Any] = _item(click).serialize()
+    return image
 
 
 def save_click(click: Click) -> int:
@@ -122,7 +120,7 @@ def save_click(click: Click) -> int:
     except FAULTS:
         pass
     _sleep(random.uniform(*RETRY_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
-    item: dict[str, Any] = _item(click).serialize()
+    item = click_image(click)
     try:
         _last_try_client().put_item(TableName=ClickItem.Meta.table_name, Item=item)
     except FAULTS as error:
@@ -144,16 +142,12 @@ def replay_click(click: Click) -> bool:
     return True
 
 
-def _salt_key(day: date) -> str:
-    return f"SALT#{day.isoformat()}"
-
-
 def salt_for(day: date) -> str:
     """The visitor salt of a UTC day, made on first use. Every function instance agrees on
     it (a conditional put decides a race); it expires a day after its day ends."""
     try:
         try:
-            return str(SaltItem.get(_salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
+            return str(SaltItem.get(salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
         except SaltItem.DoesNotExist:
             pass
         return create_salt(day)
@@ -165,7 +159,7 @@ def create_salt(day: date) -> str:
     """Make the day's salt unless it exists; either way answer the one that stands."""
     end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     item = SaltItem(
-        _salt_key(day),
+        salt_key(day),
         SALT_SORT_KEY,
         salt=secrets.token_hex(32),
         expires_at=end_of_day + timedelta(days=1),
@@ -175,7 +169,7 @@ def create_salt(day: date) -> str:
     except PutError as error:
         if not condition_failed(error):
             raise
-        return str(SaltItem.get(_salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
+        return str(SaltItem.get(salt_key(day), SALT_SORT_KEY, consistent_read=True).salt)
     return str(item.salt)
 
 
@@ -186,7 +180,7 @@ def forget_salts_before(day: date, *, keep_days: int = 2) -> int:
     for back in range(keep_days, keep_days + 7):
         old = day - timedelta(days=back)
         try:
-            SaltItem.get(_salt_key(old), SALT_SORT_KEY).delete()
+            SaltItem.get(salt_key(old), SALT_SORT_KEY).delete()
             deleted += 1
         except SaltItem.DoesNotExist:
             continue

@@ -1,6 +1,6 @@
 """Counters in the main table, and how the aggregator applies a batch to them exactly once.
 
-Keys (next to those in ``models``):
+Keys (built in ``key_shapes``):
 
 ==========================  ===========================================  =====================
 pk                          sk                                           item
@@ -54,10 +54,16 @@ from jobtrail.domain.counters import (
 )
 from jobtrail.domain.spans import Span, add_up, reading
 from jobtrail.store.connection import condition_failed
-from jobtrail.store.keys import (
+from jobtrail.store.key_shapes import (
+    CHANGES,
     CHANNEL_PREFIX,
+    DAY_PREFIX,
+    FIRSTS,
     channel_day_key,
+    channel_visitor_key,
+    day_key,
     job_stats_key,
+    span_key,
     visitor_markers_key,
     workspace_stats_key,
 )
@@ -68,9 +74,6 @@ from jobtrail.store.models import CounterItem, VisitorMarker
 # exact for unique visitors within this many days after the click's day.
 MARKER_DAYS = 30
 FENCE_PREFIX = "f_"
-DAY_PREFIX = "D#"  # a job's day item: ``D#<day>``
-FIRSTS = "FIRST"
-CHANGES = "CHANGES"  # the job's count of late clicks (``LATE_CLICKS``)
 BUILT = "built"  # a kept span's attribute: the job's count of late clicks it has seen
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 BATCH_GET_RETRIES = 6  # for keys a throttled BatchGetItem leaves unprocessed (~3 s in all)
@@ -80,7 +83,7 @@ def counter_key(key: CounterKey) -> tuple[str, str]:
     kind = key[0]
     if kind == "job":
         _, job_id, day = key
-        return job_stats_key(job_id), _day_key(day)
+        return job_stats_key(job_id), day_key(day)
     if kind == "firsts":
         _, job_id = key
         return job_stats_key(job_id), FIRSTS
@@ -99,7 +102,7 @@ def marker_key(marker: MarkerKey) -> tuple[str, str]:
         _, job_id, day, visitor = marker
         return visitor_markers_key(job_id, day), visitor
     _, job_id, day, channel, visitor = marker
-    return visitor_markers_key(job_id, day), f"{channel}#{visitor}"
+    return visitor_markers_key(job_id, day), channel_visitor_key(channel, visitor)
 
 
 def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
@@ -232,20 +235,13 @@ def job_counters(job_id: str, first: date, last: date, *, today: date) -> list[R
 def job_days(job_id: str, first: date, last: date) -> Iterator[Row]:
     """A job's day items from ``first`` to ``last``, oldest first, as (day, counts): the
     items every span of the stats is added up from, one Query (paged) for the range."""
-    condition = CounterItem.sk.between(
-        _day_key(first.isoformat()), _day_key(last.isoformat()) + "~"
-    )
+    condition = CounterItem.sk.between(day_key(first.isoformat()), day_key(last.isoformat()) + "~")
     for sort_key, counts in _rows(job_stats_key(job_id), condition):
         yield sort_key.removeprefix(DAY_PREFIX), counts
 
 
-def _day_key(day: str) -> str:
-    return f"{DAY_PREFIX}{day}"
-
-
 def _span_key(span: Span) -> str:
-    first = span.first.isoformat()
-    return _day_key(first) if span.level == 0 else f"S{span.level}#{first}"
+    return span_key(span.level, span.first.isoformat())
 
 
 def _add_up(pk: str, span: Span, late: int) -> dict[str, Any]:
@@ -255,7 +251,7 @@ def _add_up(pk: str, span: Span, late: int) -> dict[str, Any]:
     days = _rows(
         pk,
         CounterItem.sk.between(
-            _day_key(span.first.isoformat()), _day_key(span.last.isoformat()) + "~"
+            day_key(span.first.isoformat()), day_key(span.last.isoformat()) + "~"
         ),
     )
     counts: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Jobs and links in the main table (see ``models`` for the keys)."""
+"""Jobs and links in the main table (their keys are built in ``key_shapes``)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,14 @@ from jobtrail.domain.jobs import (
 from jobtrail.domain.sharers import SharerTaken, sharer_key
 from jobtrail.store import cursors
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.keys import (
+from jobtrail.store.key_shapes import (
+    JOB_PREFIX,
     SLUG_SORT_KEY,
+    campaign_sort_key,
     channel_jobs_key,
+    job_link_sort_key,
+    job_links_prefix,
+    job_sort_key,
     sharer_claim_key,
     slug_key,
     workspace_key,
@@ -37,22 +42,13 @@ from jobtrail.store.models import (
     SharerClaim,
 )
 
-JOB_PREFIX = "JOB#"
 # DynamoDB's limit of items in one transaction.
 _TRANSACTION_ITEMS = 100
 
 
-def _job_sort_key(job_id: str) -> str:
-    return f"{JOB_PREFIX}{job_id}"
-
-
-def _campaign_sort_key(campaign: str) -> str:
-    return f"CAMPAIGN#{campaign}"
-
-
 def _campaign_claim(job: Job) -> CampaignItem:
     return CampaignItem(
-        workspace_key(job.workspace_id), _campaign_sort_key(job.campaign), job_id=job.id
+        workspace_key(job.workspace_id), campaign_sort_key(job.campaign), job_id=job.id
     )
 
 
@@ -66,18 +62,13 @@ def _at_revision(revision: int) -> Condition:
     return both
 
 
-def _links_prefix(job_id: str) -> str:
-    return f"LINK#{job_id}#"
-
-
 def _channel_jobs(workspace_id: str, channel: str) -> CounterItem:
     """The workspace's counter of jobs that use a channel (``GET /api/stats/channels``)."""
     return CounterItem(workspace_stats_key(workspace_id), channel_jobs_key(channel))
 
 
 def _job_link_sort_key(link: Link) -> str:
-    """Sorts a job's links in the order they were made; the slug keeps the key unique."""
-    return f"{_links_prefix(link.job_id)}{link.created_at}#{link.position:02d}#{link.slug}"
+    return job_link_sort_key(link.job_id, link.created_at, link.position, link.slug)
 
 
 def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
@@ -151,7 +142,7 @@ def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
 def _job_item(job: Job) -> JobItem:
     return JobItem(
         workspace_key(job.workspace_id),
-        _job_sort_key(job.id),
+        job_sort_key(job.id),
         workspace_id=job.workspace_id,
         job_id=job.id,
         title=job.title,
@@ -211,7 +202,7 @@ class DynamoJobStore:
         count of the channel, in the same transaction."""
         by_slug, by_job = _link_items(link)
         claim = _sharer_claim(link)
-        job_key = (workspace_key(link.workspace_id), _job_sort_key(link.job_id))
+        job_key = (workspace_key(link.workspace_id), job_sort_key(link.job_id))
         unchanged = _at_revision(job.revision)
         new_channel = link.channel not in job.channels
         try:
@@ -263,7 +254,7 @@ class DynamoJobStore:
             LinkItem.target_url.set(job.url),
             LinkItem.campaign.set(job.campaign),
         ]
-        job_key = (workspace_key(job.workspace_id), _job_sort_key(job.id))
+        job_key = (workspace_key(job.workspace_id), job_sort_key(job.id))
         first_room = _TRANSACTION_ITEMS - 2
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -295,11 +286,11 @@ class DynamoJobStore:
     def get_job(self, workspace_id: str, job_id: str) -> Job | None:
         pk = workspace_key(workspace_id)
         try:
-            item = JobItem.get(pk, _job_sort_key(job_id), consistent_read=True)
+            item = JobItem.get(pk, job_sort_key(job_id), consistent_read=True)
         except JobItem.DoesNotExist:
             return None
         links = LinkItem.query(
-            pk, LinkItem.sk.startswith(_links_prefix(job_id)), consistent_read=True
+            pk, LinkItem.sk.startswith(job_links_prefix(job_id)), consistent_read=True
         )
         return _job(item, tuple(_link(link) for link in links))
 

@@ -12,8 +12,8 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Link
 from jobtrail.domain.links import KEEP, LinkChange
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.jobs import _link, _links_prefix
-from jobtrail.store.keys import SLUG_SORT_KEY, slug_key, workspace_key
+from jobtrail.store.jobs import _link
+from jobtrail.store.key_shapes import SLUG_SORT_KEY, job_links_prefix, slug_key, workspace_key
 from jobtrail.store.models import LINK_ACTIVE, LINK_DISABLED, LinkItem
 
 
@@ -39,7 +39,7 @@ class DynamoLinkStore:
             iter(
                 LinkItem.query(
                     workspace_key(workspace_id),
-                    LinkItem.sk.startswith(_links_prefix(job_id)),
+                    LinkItem.sk.startswith(job_links_prefix(job_id)),
                     filter_condition=LinkItem.slug == slug,
                     consistent_read=True,
                 )

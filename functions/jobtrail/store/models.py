@@ -1,9 +1,6 @@
 """The PynamoDB models of both tables. Their keys, indexes, TTL and streams are the one
 definition of the tables: CDK (``infra``) and the local runtime both build tables from them.
 
-Main table (single-table design, ``pk``/``sk``):
-
-=========================  ===================  ==========================================
 pk                          sk                   item
 =========================  ===================  ==========================================
 ``WS#<workspace>``          ``WORKSPACE``        a workspace
@@ -16,6 +13,9 @@ pk                          sk                   item
 ``WS#<workspace>``          ``SHARER#<job>...``  claims a sharer's one link on a channel
 ``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
 =========================  ===================  ==========================================
+=======
+Main table (single-table design, ``pk``/``sk``): every item's keys are built in
+``key_shapes``, whose table lists every key shape and the item it names.
 
 Events table: one item per click, keyed by its random click id so that one viral link's
 clicks spread over every partition; it streams new items to the aggregator.
@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -33,8 +34,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.models import Model
+from pynamodb.models import MetaModel, Model
 
+from jobtrail.domain.clicks import CLICK_FIELDS, EXPIRY_FIELD
 from jobtrail.store import connection
 
 
@@ -145,29 +147,39 @@ class SaltItem(MainItem):
     expires_at = TTLAttribute()
 
 
-class ClickItem(Model):
-    """One click (or robot fetch) of a short link. Append-only; expires by TTL."""
+def _click_attribute(name: str) -> Attribute[Any]:
+    """How a field of ``domain.clicks.Click`` is stored: as text (a time as ISO-8601 UTC
+    text, which sorts as the time does), null where the field may be None; the expiry as
+    the table's TTL."""
+    if name == EXPIRY_FIELD:
+        return TTLAttribute()
+    return UnicodeAttribute(null=name in CLICK_FIELDS.optional_texts)
+
+
+class _WithClickFields(MetaModel):
+    """Gives the click model an attribute for every field of ``Click`` it does not declare
+    itself: the fields are defined once, on the domain's dataclass."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> _WithClickFields:
+        for field in CLICK_FIELDS.names:
+            namespace.setdefault(field, _click_attribute(field))
+        # PynamoDB's metaclass is untyped.
+        made: _WithClickFields = super().__new__(mcs, name, bases, namespace, **kwargs)  # type: ignore[no-untyped-call]
+        return made
+
+
+class ClickItem(Model, metaclass=_WithClickFields):
+    """One click (or robot fetch) of a short link, every field of ``domain.clicks.Click``
+    (see ``_click_attribute``) and the two below. Append-only; expires by TTL."""
 
     class Meta(_Meta):
         table_name = DEFAULT_EVENTS_TABLE
         stream_view_type = "NEW_IMAGE"
 
     click_id = UnicodeAttribute(hash_key=True)
-    at = UnicodeAttribute()
-    day = UnicodeAttribute()
-    slug = UnicodeAttribute()
-    workspace_id = UnicodeAttribute()
-    job_id = UnicodeAttribute()
-    channel = UnicodeAttribute()
-    sharer = UnicodeAttribute(null=True)
-    visitor = UnicodeAttribute()
-    bot_class = UnicodeAttribute()
-    method = UnicodeAttribute()
-    user_agent = UnicodeAttribute(null=True)
-    referrer_host = UnicodeAttribute(null=True)
-    country = UnicodeAttribute(null=True)
-    device = UnicodeAttribute()
-    expires_at = TTLAttribute()
+    day = UnicodeAttribute()  # the UTC day of ``at``, ISO: what a recount scans for
     schema_version = NumberAttribute(default=1)
 
 

@@ -80,14 +80,13 @@ from jobtrail.domain.counters import (
 )
 from jobtrail.store.connection import condition_failed, connection
 from jobtrail.store.counters import (
-    CHANGES,
     FENCE_PREFIX,
     claim_visitor,
     counter_key,
     counts_of,
     marker_key,
 )
-from jobtrail.store.keys import job_stats_key
+from jobtrail.store.key_shapes import CHANGES, job_stats_key
 from jobtrail.store.models import ClickItem, CounterItem, VisitorMarker
 
 RECOUNT_CLAIM = "recount"  # a visitor marker claimed by a recount
@@ -197,8 +196,8 @@ class _Stream:
             image = {k: self._images.deserialize(v) for k, v in stream["NewImage"].items()}
             if not self._first <= str(image.get("day", "")) <= self._last:
                 continue
-            click = read_click(image, sequence)
-            self.clicks[click.click_id] = click
+            counted = read_click(image, sequence)
+            self.clicks[counted.click.click_id] = counted
             self.shards_of.setdefault(sequence, set()).add(shard)
 
 
@@ -213,13 +212,9 @@ def _events(first: str, last: str) -> dict[str, CountedClick]:
     """Every click of the days in the events table: a Scan, filtered (see the module)."""
     clicks: dict[str, CountedClick] = {}
     for item in ClickItem.scan(ClickItem.day.between(first, last), consistent_read=True):
-        click = read_click(item.attribute_values, SETTLED)
-        clicks[click.click_id] = click
+        counted = read_click(item.attribute_values, SETTLED)
+        clicks[counted.click.click_id] = counted
     return clicks
-
-
-def _at(click: CountedClick) -> datetime:
-    return datetime.fromisoformat(click.at.replace("Z", "+00:00"))
 
 
 def _wait_for_recent(
@@ -229,7 +224,11 @@ def _wait_for_recent(
     young = now - STREAM_RETENTION + STREAM_MARGIN
     deadline = clock.monotonic() + wait
     while True:
-        missing = [c for c in events.values() if c.click_id not in stream.clicks and _at(c) > young]
+        missing = [
+            c
+            for c in events.values()
+            if c.click.click_id not in stream.clicks and c.click.at > young
+        ]
         if not missing:
             return
         if clock.monotonic() > deadline:
@@ -308,13 +307,15 @@ def _apply(
 ) -> None:
     # A workspace's channel days hold all its jobs' clicks, and a visitor marker claimed
     # for one counter is claimed for the others: so every job of the workspace is rebuilt.
-    workspaces = {c.workspace_id for c in clicks.values() if wanted is None or c.job_id in wanted}
-    jobs = {c.job_id for c in clicks.values() if c.workspace_id in workspaces}
+    workspaces = {
+        c.click.workspace_id for c in clicks.values() if wanted is None or c.click.job_id in wanted
+    }
+    jobs = {c.click.job_id for c in clicks.values() if c.click.workspace_id in workspaces}
     plan = BatchPlan()  # no "today": a recount changes the count of late clicks itself
-    for click in sorted(clicks.values(), key=lambda c: (c.sequence, c.click_id)):
-        if click.workspace_id in workspaces:
-            plan.count(click)
-            attempt.clicks.add(click.click_id)
+    for counted in sorted(clicks.values(), key=lambda c: (c.sequence, c.click.click_id)):
+        if counted.click.workspace_id in workspaces:
+            plan.count(counted)
+            attempt.clicks.add(counted.click.click_id)
     for marker in list(plan.markers):
         if _visitor_is_ours(marker, stream, now=now):
             plan.credit_new_visitor(marker)

@@ -12,13 +12,19 @@ from jobtrail.domain.poller import Watched
 from jobtrail.domain.shares import Share, merged, share_key
 from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed, connection, failed_conditions
-from jobtrail.store.keys import channel_jobs_key, workspace_stats_key
+from jobtrail.store.key_shapes import (
+    POLL_STATE_SORT_KEY,
+    channel_jobs_key,
+    poll_state_key,
+    shares_key,
+    tracked_posts_key,
+    workspace_stats_key,
+)
 from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
 # a post's public metrics, reposts and quotes for 7 days).
 TRACK_DAYS = 7
-STATE = "STATE"
 
 
 def _share(item: ShareItem) -> Share:
@@ -45,7 +51,7 @@ def _share(item: ShareItem) -> Share:
 
 def _item(share: Share) -> ShareItem:
     return ShareItem(
-        f"SHARES#{share.job_id}",
+        shares_key(share.job_id),
         share.key,
         platform=share.platform,
         post_id=share.post_id,
@@ -113,7 +119,7 @@ def _merged_former(share: Share) -> bool:
         return False
     # One read of two keys each time a repost is seen with its own id: X's search gives
     # each repost once (since_id moves past it), so about one read per repost.
-    pk = f"SHARES#{share.job_id}"
+    pk = shares_key(share.job_id)
     found = {
         item.sk: item
         for item in ShareItem.batch_get([(pk, former), (pk, share.key)], consistent_read=True)
@@ -132,7 +138,9 @@ def _merged_former(share: Share) -> bool:
                 kept = merged(merged(_share(current), _share(old)), share)
                 tx.save(_item(kept), condition=ShareItem.sk.exists())
                 tx.update(
-                    CounterItem(f"WSSTAT#{old.workspace_id}", f"channel#{old.channel}"),
+                    CounterItem(
+                        workspace_stats_key(old.workspace_id), channel_jobs_key(old.channel)
+                    ),
                     actions=[CounterItem.shares.add(-1)],
                 )
     except TransactWriteError as error:
@@ -156,7 +164,7 @@ def _refresh(share: Share) -> None:
         if share.created_at is not None:
             actions.append(ShareItem.created_at.set(ShareItem.created_at | share.created_at))
     if actions:
-        ShareItem(f"SHARES#{share.job_id}", share.key).update(actions=actions)
+        ShareItem(shares_key(share.job_id), share.key).update(actions=actions)
 
 
 def track(share: Share, *, now: datetime) -> None:
@@ -170,7 +178,7 @@ def track(share: Share, *, now: datetime) -> None:
         return
     try:
         TrackedPost(
-            f"TRACK#{share.platform}",
+            tracked_posts_key(share.platform),
             share.post_id,
             job_id=share.job_id,
             slug=share.slug,
@@ -199,25 +207,25 @@ def tracked(platform: str, *, now: datetime) -> list[Watched]:
             channel=item.channel,
         )
         for item in TrackedPost.query(
-            f"TRACK#{platform}", filter_condition=TrackedPost.expires_at > now
+            tracked_posts_key(platform), filter_condition=TrackedPost.expires_at > now
         )
     ]
 
 
 def forget(platform: str, post_id: str) -> None:
     """Stop watching a post."""
-    TrackedPost(f"TRACK#{platform}", post_id).delete()
+    TrackedPost(tracked_posts_key(platform), post_id).delete()
 
 
 def note_counts(platform: str, post_id: str, *, reposts: int, quotes: int) -> None:
     """Remember the counts the poller has acted on, so it asks again only when they grow."""
-    TrackedPost(f"TRACK#{platform}", post_id).update(
+    TrackedPost(tracked_posts_key(platform), post_id).update(
         actions=[TrackedPost.repost_count.set(reposts), TrackedPost.quote_count.set(quotes)]
     )
 
 
 def job_shares(job_id: str) -> list[Share]:
-    return [_share(item) for item in ShareItem.query(f"SHARES#{job_id}", consistent_read=True)]
+    return [_share(item) for item in ShareItem.query(shares_key(job_id), consistent_read=True)]
 
 
 # --- polling state ---------------------------------------------------------------------
@@ -225,16 +233,16 @@ def job_shares(job_id: str) -> list[Share]:
 
 def poll_state(platform: str) -> PollState:
     try:
-        return PollState.get(f"POLL#{platform}", STATE, consistent_read=True)
+        return PollState.get(poll_state_key(platform), POLL_STATE_SORT_KEY, consistent_read=True)
     except PollState.DoesNotExist:
-        return PollState(f"POLL#{platform}", STATE)
+        return PollState(poll_state_key(platform), POLL_STATE_SORT_KEY)
 
 
 def take_lease(platform: str, owner: str, *, now: datetime, seconds: int) -> bool:
     """One run at a time per source: a conditional write with an expiry, so a run that
     died does not hold the source for longer than ``seconds``."""
     try:
-        PollState(f"POLL#{platform}", STATE).update(
+        PollState(poll_state_key(platform), POLL_STATE_SORT_KEY).update(
             actions=[
                 PollState.lease_owner.set(owner),
                 PollState.lease_until.set(iso(now + timedelta(seconds=seconds))),
@@ -250,7 +258,7 @@ def take_lease(platform: str, owner: str, *, now: datetime, seconds: int) -> boo
 
 def release_lease(platform: str, owner: str) -> None:
     try:
-        PollState(f"POLL#{platform}", STATE).update(
+        PollState(poll_state_key(platform), POLL_STATE_SORT_KEY).update(
             actions=[PollState.lease_until.remove(), PollState.lease_owner.remove()],
             condition=PollState.lease_owner == owner,
         )
@@ -260,11 +268,13 @@ def release_lease(platform: str, owner: str) -> None:
 
 
 def advance_since_id(platform: str, since_id: str) -> None:
-    PollState(f"POLL#{platform}", STATE).update(actions=[PollState.since_id.set(since_id)])
+    PollState(poll_state_key(platform), POLL_STATE_SORT_KEY).update(
+        actions=[PollState.since_id.set(since_id)]
+    )
 
 
 def rate_limited_until(platform: str, until: datetime) -> None:
-    PollState(f"POLL#{platform}", STATE).update(
+    PollState(poll_state_key(platform), POLL_STATE_SORT_KEY).update(
         actions=[PollState.rate_limited_until.set(iso(until))]
     )
 

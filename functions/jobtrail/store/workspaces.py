@@ -16,7 +16,12 @@ from jobtrail.domain.api_keys import (
 from jobtrail.domain.ids import new_id
 from jobtrail.store.api_keys import adopt_key, key_items
 from jobtrail.store.connection import connection
-from jobtrail.store.keys import KEY_SORT_KEY, WORKSPACE_SORT_KEY, api_key_key, workspace_key
+from jobtrail.store.key_shapes import (
+    API_KEY_SORT_KEY,
+    WORKSPACE_SORT_KEY,
+    api_key_key,
+    workspace_key,
+)
 from jobtrail.store.models import ApiKeyItem, WorkspaceItem
 
 
@@ -65,7 +70,7 @@ def workspace_for_key(name: str, *, now: str, api_key: str) -> str:
 def workspace_of_key(api_key: str) -> str | None:
     """The workspace an API key belongs to, or None for an unknown key."""
     try:
-        item = ApiKeyItem.get(api_key_key(hash_api_key(api_key)), KEY_SORT_KEY)
+        item = ApiKeyItem.get(api_key_key(hash_api_key(api_key)), API_KEY_SORT_KEY)
     except ApiKeyItem.DoesNotExist:
         return None
     return str(item.workspace_id)
