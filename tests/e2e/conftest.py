@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,7 @@ def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
 
 def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
     ready = threading.Event()
+    said = threading.Event()  # ready, or ended without
 
     def read() -> None:
         assert process.stdout is not None
@@ -106,16 +108,32 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
             output.append(line)
             if line.startswith("jobtrail ready on "):
                 ready.set()
+                said.set()
+        said.set()
 
     threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(timeout=90):
+    said.wait(timeout=90)
+    if not ready.is_set():
         process.kill()
         raise AssertionError("the local stack did not start:\n" + "".join(output))
 
 
+def free_ports() -> int:
+    """A free port whose next one is free too: the gateway's and its DynamoDB's."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def start_stack(data_dir: Path, port: int | None = None, **env: str) -> Stack:
     """The local stack, ready, keeping its data in ``data_dir``."""
-    port = port or free_port()
+    port = port or free_ports()
     process = _start(port, {"JOBTRAIL_DATA_DIR": str(data_dir), **env})
     output: list[str] = []
     _wait_ready(process, output)
@@ -135,7 +153,7 @@ def stop(stack: Stack) -> None:
 
 def run_to_the_end(env: dict[str, str], port: int | None = None) -> tuple[int, list[str]]:
     """Start the local stack when it cannot start: its exit code and what it printed."""
-    process = _start(port or free_port(), env)
+    process = _start(port or free_ports(), env)
     try:
         printed, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:

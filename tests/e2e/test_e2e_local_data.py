@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from infra.local.dynamodb import free_port
 from tests.e2e.conftest import API_KEY, Stack, run_to_the_end, start_stack, stop
 
 pytestmark = pytest.mark.e2e
@@ -108,18 +107,6 @@ def taken_port() -> Iterator[int]:
         yield int(taken.getsockname()[1])
 
 
-def _free_pair() -> int:
-    """A port whose next port is free too (the gateway's and the DynamoDB's)."""
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-
-
 @pytest.mark.parametrize("which", ["gateway", "dynamodb"])
 def test_a_port_in_use_is_one_line_and_a_failure(
     which: str, taken_port: int, tmp_path: Path
@@ -127,7 +114,7 @@ def test_a_port_in_use_is_one_line_and_a_failure(
     env = {"JOBTRAIL_DATA_DIR": str(tmp_path / "data")}
     if which == "dynamodb":
         env["DYNAMODB_PORT"] = str(taken_port)
-        code, printed = run_to_the_end(env, port=_free_pair())
+        code, printed = run_to_the_end(env)
     else:
         code, printed = run_to_the_end(env, port=taken_port)
     assert code != 0
