@@ -201,6 +201,8 @@ class Snapshots:
     def save(self, *, close: bool = False) -> bool:
         """Write a snapshot if anything changed since the last; answers whether it wrote.
         With ``close``, the database takes no request after it (the last of a run)."""
+        if not close and self._version() == self._saved_version:
+            return False  # checked first without pausing anything: the counts only grow
         with self._write_lock, contextlib.ExitStack() as paused:
             for pump in self._pumps:
                 paused.enter_context(pump.paused())
