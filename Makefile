@@ -5,6 +5,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two installs: `make run` needs only the runtime and the local extra (the embedded
+# DynamoDB); `make test` the dev extra too (tools, CDK, Playwright), which includes local.
+LOCAL_STAMP := $(VENV)/.local-stamp
 STAMP := $(VENV)/.installed-stamp
 
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -12,15 +15,22 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run test lint typecheck unit integration dates infra e2e bench synth clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(LOCAL_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[local]'
+	touch $(LOCAL_STAMP)
+
+# The dev extra includes the local one, so it makes both stamps.
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(LOCAL_STAMP) $(STAMP)
 
 install: $(STAMP)
 
-run: install
+run: $(LOCAL_STAMP)
 	$(PY) -m infra.local
 
 lint: install
@@ -60,6 +70,7 @@ bench: install
 	$(PY) -m bench.redirect
 	$(PY) -m bench.analytics
 	$(PY) -m bench.poller
+	$(PY) -m bench.local
 
 synth: install
 	npx --yes aws-cdk@2 synth

@@ -9,12 +9,17 @@ import signal
 import sys
 import threading
 
-from infra.local.stack import LocalStack
+from infra.local.errors import CannotStart
+from infra.local.stack import LocalStack, log_level
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    stack = LocalStack.from_environment()
+    try:
+        logging.basicConfig(level=log_level(os.environ), format="%(name)s: %(message)s")
+        stack = LocalStack.from_environment()
+    except CannotStart as error:
+        print(f"jobtrail: {error}", file=sys.stderr, flush=True)
+        return 1
     stopped = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
@@ -22,7 +27,12 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    stack.start()
+    try:
+        stack.start()
+    except CannotStart as error:
+        # One line, no traceback: what is wrong and what to do is all the user needs.
+        print(f"jobtrail: {error}", file=sys.stderr, flush=True)
+        return 1
     key = stack.api_key
     base = stack.base_url
     example = json.dumps(
@@ -43,6 +53,7 @@ jobtrail, running locally
       -d '{example}'
   then open a short_url from the answer in a browser.
   DynamoDB: {stack.dynamodb.endpoint}   (python -m jobtrail.admin COMMAND --local ...)
+  Data:     {stack.data_dir or "in memory only"}
   Ctrl-C stops.
 """,
         flush=True,

@@ -32,9 +32,12 @@ class LocalFunctions:
         settings: Settings | None = None,
         clock: Clock = SYSTEM_CLOCK,
         given: Mapping[str, Mapping[str, Any]] | None = None,
+        after_invoke: Callable[[], None] | None = None,
     ) -> None:
         """``given``: per function, what its ``build`` takes besides the settings and the
-        clock, made by the runtime (the poller's sources)."""
+        clock, made by the runtime (the poller's sources). ``after_invoke``: run after each
+        invocation."""
+        self._after_invoke = after_invoke
         self.settings = settings or Settings.from_env()
         self.clock = clock
         self._given = given or {}
@@ -68,4 +71,8 @@ class LocalFunctions:
             timeout_seconds=spec.timeout_seconds,
         )
         with self._locks[name]:
-            return handler(event, context)
+            try:
+                return handler(event, context)
+            finally:
+                if self._after_invoke:
+                    self._after_invoke()

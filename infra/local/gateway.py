@@ -5,15 +5,18 @@ answer back into HTTP. Also serves the local-only ``/_local/*`` routes."""
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import logging
 import re
 import sys
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from infra.local.dispatch import Dispatcher
+from infra.local.errors import PortInUse
 from infra.local.functions import LocalFunctions, UnknownFunction
 from jobtrail.domain.times import iso, utc_now
 from jobtrail.store.workspaces import create_workspace
@@ -23,14 +26,38 @@ _INVOKE = re.compile(r"^/_local/invoke/([a-z_-]+)$")
 _MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 
 
+def request_headers(message: Message) -> dict[str, str]:
+    """A request's headers as API Gateway passes them on: a header sent more than once is
+    one value, joined with commas (so that two ``Authorization`` headers are one value the
+    authorizer refuses, not the last one), cookies with semicolons."""
+    joined: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for name, value in message.items():
+        key = name.lower()
+        names.setdefault(key, name)
+        joined.setdefault(key, []).append(value)
+    return {
+        names[key]: ("; " if key == "cookie" else ",").join(values)
+        for key, values in joined.items()
+    }
+
+
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of more connections than that (twenty
+    # browsers, a script's parallel creates) had some reset before they were accepted.
+    request_queue_size = 128
 
     def __init__(self, port: int, functions: LocalFunctions, *, quiet: bool = False) -> None:
         self.functions = functions
         self.dispatcher = Dispatcher(functions)
         self.quiet = quiet
-        super().__init__(("127.0.0.1", port), _Handler)
+        try:
+            super().__init__(("127.0.0.1", port), _Handler)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUse(f"port {port} is in use: set PORT to a free one") from None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -122,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command,
                 path,
                 query=query,
-                headers=dict(self.headers.items()),
+                headers=request_headers(self.headers),
                 body=body,
                 source_ip=self.client_address[0],
             )

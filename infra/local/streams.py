@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +34,11 @@ class StreamPump:
         batch_size: int = 100,
         window_seconds: int = 0,
         interval_seconds: float = 0.25,
+        positions: dict[str, str] | None = None,
     ) -> None:
+        """``positions``: per shard, the sequence number of the last record delivered in
+        an earlier run (from a snapshot); the pump goes on after it, so that no record is
+        delivered twice or skipped across a restart."""
         self._functions = functions
         self._dynamodb = dynamodb
         self._streams = streams
@@ -42,9 +48,22 @@ class StreamPump:
         self._window = window_seconds
         self._interval = interval_seconds
         self._iterators: dict[str, str | None] = {}
+        self.positions: dict[str, str] = dict(positions or {})
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"pump-{function}", daemon=True)
         self.delivered = 0
+
+    @property
+    def table_name(self) -> str:
+        return self._table_name
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No batch is being delivered inside this block: what the consumer has written
+        and ``positions`` agree, for a snapshot."""
+        with self._lock:
+            yield
 
     def connect(self) -> None:
         self._stream_arn = self._dynamodb.describe_table(TableName=self._table_name)["Table"][
@@ -76,24 +95,32 @@ class StreamPump:
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in self._iterators:
+                after = self.positions.get(shard_id)
+                where = (
+                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                    if after
+                    else {"ShardIteratorType": "TRIM_HORIZON"}
+                )
                 self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                    StreamArn=self._stream_arn, ShardId=shard_id, **where
                 )["ShardIterator"]
         return self._iterators
 
     def pump_once(self) -> int:
         """Deliver what is waiting on every shard; answers the number of records."""
         delivered = 0
-        for shard_id, iterator in list(self._shard_iterators().items()):
-            if iterator is None:
-                continue
-            page = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
-            records = page.get("Records", [])
-            if records:
-                self._deliver(shard_id, records)
-                delivered += len(records)
-            self._iterators[shard_id] = page.get("NextShardIterator")
-        self.delivered += delivered
+        with self._lock:
+            for shard_id, iterator in list(self._shard_iterators().items()):
+                if iterator is None:
+                    continue
+                page = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
+                records = page.get("Records", [])
+                if records:
+                    self._deliver(shard_id, records)
+                    delivered += len(records)
+                    self.positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+                self._iterators[shard_id] = page.get("NextShardIterator")
+            self.delivered += delivered
         return delivered
 
     def event(self, shard_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
 from pathlib import Path
+
+from infra.local.errors import CannotStart
 
 FILE_NAME = "visitor-secret"
 SECRET_BYTES = 32
-# ``.jobtrail/`` in the project, unless JOBTRAIL_DATA_DIR says otherwise.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".jobtrail"
-
-
-def data_dir(env: Mapping[str, str]) -> Path:
-    given = env.get("JOBTRAIL_DATA_DIR", "").strip()
-    return Path(given).expanduser() if given else DEFAULT_DATA_DIR
 
 
 def visitor_secret(directory: Path) -> bytes:
@@ -42,7 +36,7 @@ def visitor_secret(directory: Path) -> bytes:
             draft.unlink()
     secret = path.read_bytes()
     if len(secret) < SECRET_BYTES:
-        raise ValueError(
+        raise CannotStart(
             f"{path} holds {len(secret)} bytes, not a visitor secret of {SECRET_BYTES}: "
             "delete it and start again to make a new one."
         )

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,17 +82,20 @@ class Stack:
 
 
 def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
+    """``python -m infra.local`` on ``port``; its data in a new directory of its own unless
+    ``extra_env`` names one (``JOBTRAIL_DATA_DIR``), never in the project's."""
+    unset = ("AWS_ENDPOINT_URL", "JOBTRAIL_", "SHORT_BASE_URL", "POWERTOOLS_", "DYNAMODB_PORT")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")},
+        **{k: v for k, v in os.environ.items() if not k.startswith(unset)},
         "PORT": str(port),
         "JOBTRAIL_API_KEY": API_KEY,
+        "JOBTRAIL_DATA_DIR": tempfile.mkdtemp(prefix="jobtrail-e2e-"),
         "POLL_INTERVAL_SECONDS": "0",
         "KEY_CACHE_SECONDS": f"{KEY_CACHE_SECONDS:g}",
         "SLUG_CACHE_SECONDS": f"{SLUG_CACHE_SECONDS:g}",
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }
-    env.pop("SHORT_BASE_URL", None)
     return subprocess.Popen(
         [sys.executable, "-m", "infra.local"],
         cwd=ROOT,
@@ -102,21 +106,9 @@ def _start(port: int, extra_env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def stack_port() -> int:
-    """A free port for a stack's gateway whose next port, the embedded DynamoDB's, is free
-    too (other stacks and servers run on this machine at the same time)."""
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-
-
 def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
     ready = threading.Event()
+    said = threading.Event()  # ready, or ended without
 
     def read() -> None:
         assert process.stdout is not None
@@ -124,29 +116,70 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> None:
             output.append(line)
             if line.startswith("jobtrail ready on "):
                 ready.set()
-        ready.set()  # it ended without being ready: say so now, not after the timeout
+                said.set()
+        said.set()
 
     threading.Thread(target=read, daemon=True).start()
-    ready.wait(timeout=90)
-    if not any(line.startswith("jobtrail ready on ") for line in output):
+    said.wait(timeout=90)
+    if not ready.is_set():
         process.kill()
         raise AssertionError("the local stack did not start:\n" + "".join(output))
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    port = stack_port()
-    process = _start(port, {})
+def free_ports() -> int:
+    """A free port whose next one is free too: the gateway's and its DynamoDB's."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
+def start_stack(data_dir: Path, port: int | None = None, **env: str) -> Stack:
+    """The local stack, ready, keeping its data in ``data_dir``."""
+    port = port or free_ports()
+    process = _start(port, {"JOBTRAIL_DATA_DIR": str(data_dir), **env})
     output: list[str] = []
     _wait_ready(process, output)
-    yield Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)
-    process.send_signal(signal.SIGINT)
+    return Stack(f"http://127.0.0.1:{port}", API_KEY, process, output)
+
+
+def stop(stack: Stack) -> None:
+    """Ctrl-C, as a user stops it: it ends, and cleanly."""
+    stack.process.send_signal(signal.SIGINT)
     try:
-        code = process.wait(timeout=20)
+        code = stack.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise AssertionError("the local stack did not stop on Ctrl-C") from None
+    assert code == 0, "".join(stack.output)
+
+
+def run_to_the_end(env: dict[str, str], port: int | None = None) -> tuple[int, list[str]]:
+    """Start the local stack when it cannot start: its exit code and what it printed."""
+    process = _start(port or free_ports(), env)
+    try:
+        printed, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
-        raise AssertionError("the local stack did not stop on Ctrl-C") from None
-    assert code == 0, "".join(output)
+        raise AssertionError("the local stack started, or hung, instead of ending") from None
+    return process.returncode, printed.splitlines()
+
+
+@pytest.fixture(scope="session")
+def stack_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stack-data")
+
+
+@pytest.fixture(scope="session")
+def stack(stack_data: Path) -> Iterator[Stack]:
+    running = start_stack(stack_data)
+    yield running
+    stop(running)
 
 
 class _CareersPage(BaseHTTPRequestHandler):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import API_KEY, Stack, _start, _wait_ready, stack_port
+from tests.e2e.conftest import API_KEY, Stack, _start, _wait_ready, free_ports
 from tests.fakes.x_api import FakeXApi, running_fake_x
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ def fake_x() -> Iterator[FakeXApi]:
 
 @pytest.fixture(scope="module")
 def x_stack(fake_x: FakeXApi) -> Iterator[Stack]:
-    port = stack_port()
+    port = free_ports()
     process = _start(port, {"X_API_BASE_URL": fake_x.base_url, "X_BEARER_TOKEN": fake_x.token})
     output: list[str] = []
     _wait_ready(process, output)

@@ -157,9 +157,14 @@ JOB = {
 }
 
 
-def stream_pump(functions: LocalFunctions, batch_size: int | None = None) -> StreamPump:
+def stream_pump(
+    functions: LocalFunctions,
+    batch_size: int | None = None,
+    positions: dict[str, str] | None = None,
+) -> StreamPump:
     """The events table's stream pump, set as the route table sets the aggregator's event
-    source (connected, not started: tests call ``pump_once``)."""
+    source (connected, not started: tests call ``pump_once``); from ``positions`` on, as
+    after a restart, if given."""
     [consumer] = [c for c in STREAM_CONSUMERS if c.function == "aggregator"]
     pump = StreamPump(
         functions,
@@ -169,6 +174,7 @@ def stream_pump(functions: LocalFunctions, batch_size: int | None = None) -> Str
         function="aggregator",
         batch_size=batch_size or consumer.batch_size,
         window_seconds=consumer.window_seconds,
+        positions=positions,
     )
     pump.connect()
     return pump

@@ -65,6 +65,33 @@ def test_the_pump_feeds_each_click_to_the_consumer_as_lambda_would(
     assert pump.pump_once() == 0
 
 
+def test_a_pump_started_where_an_earlier_one_stopped_delivers_only_what_came_after(
+    api: Client, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three clicks delivered by a pump that then stops (make run stopped)
+    _click_times(api, 3)
+    earlier = stream_pump(functions)
+    while earlier.pump_once():
+        pass
+    delivered: list[str] = []
+    invoke = functions.invoke
+
+    def recording(name: str, event: Any = None) -> Any:
+        if name == "aggregator":
+            delivered.extend(r["dynamodb"]["NewImage"]["click_id"]["S"] for r in event["Records"])
+        return invoke(name, event)
+
+    monkeypatch.setattr(functions, "invoke", recording)
+    # When a new pump starts from the earlier one's positions, and one more click comes
+    later = stream_pump(functions, positions=earlier.positions)
+    assert later.pump_once() == 0
+    [click_id] = _click_times(api, 1)
+    # Then it delivers that click alone: none of the first three a second time
+    while later.pump_once():
+        pass
+    assert delivered == [click_id]
+
+
 def test_records_a_consumer_reports_failed_are_delivered_again(
     api: Client, functions: LocalFunctions, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.visitor_secret import DEFAULT_DATA_DIR, FILE_NAME, data_dir, visitor_secret
+from infra.local.errors import CannotStart
+from infra.local.visitor_secret import FILE_NAME, visitor_secret
 
 
 def _mode(path: Path) -> int:
@@ -26,12 +27,5 @@ def test_the_secret_is_made_once_private_and_kept(tmp_path: Path) -> None:
 
 def test_a_damaged_secret_is_refused_with_what_to_do(tmp_path: Path) -> None:
     (tmp_path / FILE_NAME).write_bytes(b"short")
-    with pytest.raises(ValueError, match="delete it"):
+    with pytest.raises(CannotStart, match="delete it"):
         visitor_secret(tmp_path)
-
-
-def test_the_data_directory_is_jobtrail_data_dir_or_the_projects(tmp_path: Path) -> None:
-    assert data_dir({"JOBTRAIL_DATA_DIR": str(tmp_path)}) == tmp_path
-    assert data_dir({}) == DEFAULT_DATA_DIR
-    assert DEFAULT_DATA_DIR.name == ".jobtrail"
-    assert (DEFAULT_DATA_DIR.parent / "pyproject.toml").exists()
