@@ -97,7 +97,7 @@ def test_fix_print_export_and_close_a_job(stack: Stack, key: str) -> None:
         ("print", "1", "0"),
         ("twitter", "1", "0"),
     ]
-    # (the day the stack counted them on: today, or started_on if midnight just passed)
+    # (counted on the day they were made: the test may run across a midnight)
     assert {r["date"] for r in rows()} <= {started_on, ended_on}
 
     # When the job is filled and closed
