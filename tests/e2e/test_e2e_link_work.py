@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import SLUG_CACHE_SECONDS, Stack
 
 pytestmark = pytest.mark.e2e
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -99,6 +99,25 @@ def test_fix_print_export_and_close_a_job(stack: Stack, key: str) -> None:
     ]
     # (counted on the day they were made: the test may run across a midnight)
     assert {r["date"] for r in rows()} <= {started_on, ended_on}
+
+    # When the print link leaks to a spam list, the recruiter turns it off
+    off = stack.request(
+        "PATCH",
+        f"/api/jobs/{job['id']}/links/{printed['slug']}",
+        {"disabled": True},
+        api_key=key,
+    )
+    assert (off.status, off.json()["disabled"]) == (200, True)
+
+    # Then within the redirect's cache bound it answers 410, and a browser gets a page
+    def status() -> int:
+        return _open(stack, printed["slug"])[0]
+
+    assert _eventually(status, 410, SLUG_CACHE_SECONDS + 5) == 410
+    page = stack.request(
+        "GET", f"/{printed['slug']}", api_key=None, headers={"Accept": "text/html"}
+    )
+    assert (page.status, page.headers["Content-Type"]) == (410, "text/html; charset=utf-8")
 
     # When the job is filled and closed
     closed = stack.request("PATCH", f"/api/jobs/{job['id']}", {"status": "closed"}, api_key=key)

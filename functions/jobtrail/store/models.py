@@ -1,19 +1,6 @@
 """The PynamoDB models of both tables. Their keys, indexes, TTL and streams are the one
 definition of the tables: CDK (``infra``) and the local runtime both build tables from them.
 
-pk                          sk                   item
-=========================  ===================  ==========================================
-``WS#<workspace>``          ``WORKSPACE``        a workspace
-``KEY#<sha256 of key>``     ``KEY``              an API key (only its hash): the authorizer's read
-``WS#<workspace>``          ``APIKEY#<id>``      the same key by id, listed with its workspace
-``WS#<workspace>``          ``JOB#<job>``        a job ad
-``WS#<workspace>``          ``LINK#<job>#<id>``  a job's link, listed with its job
-``WS#<workspace>``          ``CAMPAIGN#<name>``  a campaign some job of the workspace has had
-``SLUG#<slug>``             ``LINK``             the same link by slug: the redirect's read
-``WS#<workspace>``          ``SHARER#<job>...``  claims a sharer's one link on a channel
-``SALT#<yyyy-mm-dd>``       ``SALT``             the day's visitor salt, expires after it
-=========================  ===================  ==========================================
-=======
 Main table (single-table design, ``pk``/``sk``): every item's keys are built in
 ``key_shapes``, whose table lists every key shape and the item it names.
 
