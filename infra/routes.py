@@ -130,6 +130,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "api"),
     Route("GET", "/api/openapi.json", "api"),
     Route("ANY", "/api/{proxy+}", "api", authorized=True),
+    Route("GET", "/static/{proxy+}", "api"),  # jt.js, for careers pages (no key)
     Route("GET", "/{slug}", "redirect"),
     Route("HEAD", "/{slug}", "redirect"),
     # Everything else reaches the API function, which answers 404 in the API's error shape.
