@@ -22,6 +22,44 @@ from jobtrail.config import Settings
 from jobtrail.domain.times import iso
 from jobtrail.store.workspaces import create_workspace
 from tests.fakes.clock import FakeClock
+from tests.integration.dynamodb_calls import Recorder, violations
+
+# What each function asks of DynamoDB in this session (``dynamodb_calls``): checked at its
+# end against the function's role.
+DYNAMODB_CALLS = Recorder()
+_CALLS_KEY = "jobtrail/dynamodb-calls"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dynamodb_calls() -> Iterator[Recorder]:
+    with DYNAMODB_CALLS.installed():
+        yield DYNAMODB_CALLS
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the session when a function called DynamoDB beyond its role; writes what each
+    called to pytest's cache (``pytest --cache-show 'jobtrail/*'`` prints it)."""
+    if not DYNAMODB_CALLS.calls:
+        return
+    cache = getattr(session.config, "cache", None)
+    if cache is not None:
+        cache.set(_CALLS_KEY, DYNAMODB_CALLS.summary())
+    if violations(DYNAMODB_CALLS.calls) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    found = violations(DYNAMODB_CALLS.calls)
+    if found:
+        terminalreporter.section("DynamoDB calls beyond the functions' roles", red=True)
+        for sentence in found:
+            terminalreporter.write_line(sentence)
+    elif DYNAMODB_CALLS.calls:
+        functions = len(DYNAMODB_CALLS.summary())
+        terminalreporter.write_line(
+            f"DynamoDB calls of {functions} functions recorded: each within its role"
+        )
+
 
 # The key of the visitor hash in every integration test; never in a table.
 TEST_VISITOR_SECRET = b"jobtrail tests: the visitor secret"
