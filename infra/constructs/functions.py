@@ -50,8 +50,9 @@ class Functions(Construct):
     """One function per ``FUNCTIONS`` entry, all running the one shared code asset.
 
     Each role grants the function's ``table_actions`` on its tables and nothing else on
-    DynamoDB, those of its ``key_scopes`` only on the items whose partition key they name; writing to its own log group; and X-Ray. Stream reads and the failure queue are
-    granted by the event source that needs them, a secret by whoever passes it.
+    DynamoDB (those of its ``key_scopes`` only on the items whose partition key they name);
+    writing to its own log group; and X-Ray. Stream reads and the failure queue are granted
+    by the event source that needs them, a secret by whoever passes it.
 
     ``environment`` reaches every function; ``function_environment`` adds settings only one
     function reads (the poller's secrets and API base URLs), by function name.

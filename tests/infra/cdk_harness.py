@@ -26,6 +26,9 @@ SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 CERTIFICATE_ARN = (
     "arn:aws:acm:eu-north-1:123456789012:certificate/0b5e1d1c-7f3a-4c55-9a57-1f0c6f1d2e3a"
 )
+CDN_CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/5c1e7a2b-93d4-4f0e-8b6a-2d7f9e3c4b1a"
+)
 TOPIC_ARN = "arn:aws:sns:eu-north-1:123456789012:jobtrail-alarms"
 X_TOKEN_SECRET_ARN = "arn:aws:secretsmanager:eu-north-1:123456789012:secret:acme/x-token-AbC123"
 BLUESKY_SECRET_ARN = (
@@ -135,7 +138,8 @@ def dynamodb_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
         if "Condition" in statement:
             assert list(statement["Condition"]) == [LEADING_KEYS], statement
             assert list(statement["Condition"][LEADING_KEYS]) == ["dynamodb:LeadingKeys"]
-            scope = f"[{','.join(as_list(statement['Condition'][LEADING_KEYS]['dynamodb:LeadingKeys']))}]"
+            patterns = as_list(statement["Condition"][LEADING_KEYS]["dynamodb:LeadingKeys"])
+            scope = f"[{','.join(patterns)}]"
         for resource in as_list(statement["Resource"]):
             if resource == "*":
                 grants["*"] |= actions

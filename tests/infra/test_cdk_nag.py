@@ -27,7 +27,7 @@ def _findings(report: Any) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain"])
+@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain", "without_cdn"])
 def test_the_stack_has_no_unacknowledged_finding(
     stack: str, request: pytest.FixtureRequest
 ) -> None:

@@ -437,7 +437,7 @@ def test_a_scheduled_function_runs_on_its_schedule_and_alarms_when_it_fails(
     error_alarms = [
         alarm["Properties"]
         for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == "Errors"
+        if alarm["Properties"].get("MetricName") == "Errors"
         and alarm["Properties"]["Dimensions"]
         == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
     ]

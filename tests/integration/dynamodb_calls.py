@@ -61,7 +61,9 @@ def calls_of(
 
     if operation in ("TransactWriteItems", "TransactGetItems"):
         return [
-            call(_TRANSACT_ITEM_ACTIONS[kind], body["TableName"], body.get("Key") or body.get("Item"))
+            call(
+                _TRANSACT_ITEM_ACTIONS[kind], body["TableName"], body.get("Key") or body.get("Item")
+            )
             for entry in params.get("TransactItems", [])
             for kind, body in entry.items()
         ]
