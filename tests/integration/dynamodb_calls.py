@@ -75,15 +75,14 @@ def calls_of(
 
 
 def violations(calls: set[Call]) -> list[str]:
-    """Each recorded call the function's role does not allow, as a sentence."""
-    found = []
-    for call in sorted(calls, key=lambda c: (c.function, c.table, c.action, c.leading_key or "")):
+    """What the recorded calls did that the functions' roles do not allow: a sentence per
+    function, table and action (naming a few of the items, for a key scope)."""
+    refused: dict[tuple[str, str, str], set[str]] = {}
+    for call in calls:
         spec = FUNCTIONS[call.function]
+        where = (call.function, call.table, call.action)
         if call.action not in spec.table_actions.get(call.table, ()):
-            found.append(
-                f"{call.function} called {call.action} on {call.table}, which its role "
-                f"(infra/routes.py table_actions) does not grant"
-            )
+            refused.setdefault(where, set())
             continue
         scope = spec.key_scopes.get(call.table)
         if scope is None or call.action not in scope.actions:
@@ -91,10 +90,21 @@ def violations(calls: set[Call]) -> list[str]:
         if call.leading_key is None or not any(
             fnmatch.fnmatchcase(call.leading_key, pattern) for pattern in scope.leading_keys
         ):
+            refused.setdefault(where, set()).add(str(call.leading_key))
+    found = []
+    for (function, table, action), keys in sorted(refused.items()):
+        if not keys:
             found.append(
-                f"{call.function} called {call.action} on {call.table} for the item "
-                f"{call.leading_key!r}, outside its key scope {list(scope.leading_keys)}"
+                f"{function} called {action} on {table}, which its role "
+                "(infra/routes.py table_actions) does not grant"
             )
+            continue
+        scope = FUNCTIONS[function].key_scopes[table]
+        found.append(
+            f"{function} called {action} on {table} for items outside its key scope "
+            f"{list(scope.leading_keys)}: {', '.join(sorted(keys)[:3])}"
+            + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        )
     return found
 
 

@@ -33,14 +33,20 @@ def test_a_click_records_the_redirects_calls_with_the_items_they_name(
 
 
 def test_housekeeping_is_recorded_on_salts_only(
-    functions: LocalFunctions, dynamodb_calls: Recorder
+    functions: LocalFunctions, clock: FakeClock, dynamodb_calls: Recorder
 ) -> None:
-    # When housekeeping runs
+    # When housekeeping runs, and again days later, when it forgets the old salts
     functions.invoke("housekeeping")
+    clock.advance(3 * 86400)
+    assert functions.invoke("housekeeping")["salts_forgotten"] >= 1
 
     # Then every call it made names a salt
     mine = {call for call in dynamodb_calls.calls if call.function == "housekeeping"}
-    assert {call.action for call in mine} >= {"dynamodb:GetItem", "dynamodb:PutItem"}
+    assert {call.action for call in mine} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
     assert all(call.leading_key and call.leading_key.startswith("SALT#") for call in mine)
 
 
