@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -22,55 +22,15 @@ from jobtrail.config import Settings
 from jobtrail.domain.times import iso
 from jobtrail.store.workspaces import create_workspace
 from tests.fakes.clock import FakeClock
-from tests.integration.dynamodb_calls import Call, Recorder, violations
-
-# What each function asks of DynamoDB in this session (``dynamodb_calls``): checked at its
-# end against the function's role.
-DYNAMODB_CALLS = Recorder()
-_CALLS_KEY = "jobtrail/dynamodb-calls"
+from tests.integration.dynamodb_calls import RECORDER, Recorder
 
 
 @pytest.fixture(scope="session", autouse=True)
 def dynamodb_calls() -> Iterator[Recorder]:
-    with DYNAMODB_CALLS.installed():
-        yield DYNAMODB_CALLS
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fails the session when a function called DynamoDB beyond its role; writes what each
-    called to pytest's cache (``pytest --cache-show 'jobtrail/*'`` prints it). A worker of
-    pytest-xdist hands its calls to the controller, which checks them all."""
-    worker_output = getattr(session.config, "workeroutput", None)
-    if worker_output is not None:
-        worker_output[_CALLS_KEY] = [astuple(call) for call in DYNAMODB_CALLS.calls]
-        return
-    if not DYNAMODB_CALLS.calls:
-        return
-    cache = getattr(session.config, "cache", None)
-    if cache is not None:
-        cache.set(_CALLS_KEY, DYNAMODB_CALLS.summary())
-    if violations(DYNAMODB_CALLS.calls) and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """pytest-xdist: a worker is done; its calls join the controller's."""
-    calls = getattr(node, "workeroutput", {}).get(_CALLS_KEY, [])
-    DYNAMODB_CALLS.calls.update(Call(*fields) for fields in calls)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    found = violations(DYNAMODB_CALLS.calls)
-    if found:
-        terminalreporter.section("DynamoDB calls beyond the functions' roles", red=True)
-        for sentence in found:
-            terminalreporter.write_line(sentence)
-    elif DYNAMODB_CALLS.calls:
-        functions = len(DYNAMODB_CALLS.summary())
-        terminalreporter.write_line(
-            f"DynamoDB calls of {functions} functions recorded: each within its role"
-        )
+    """What each function asks of DynamoDB in this session, checked at its end against
+    the function's role (``tests.integration.dynamodb_calls``)."""
+    with RECORDER.installed():
+        yield RECORDER
 
 
 # The key of the visitor hash in every integration test; never in a table.

@@ -7,7 +7,11 @@ and laid to the function being invoked through ``LocalFunctions.invoke``; calls 
 test itself (setting up a workspace, reading the tables) belong to no function and are not
 recorded. A call is named by the IAM actions it needs: a transaction by the action of each
 of its items, as IAM authorizes it. Only what was recorded is checked, so any subset of the
-tests may run: an action no test made is simply not looked at."""
+tests may run: an action no test made is simply not looked at.
+
+This module is also the pytest plugin that checks (registered in ``tests/conftest.py``, so
+that the controller of pytest-xdist has it too); the integration tests' ``dynamodb_calls``
+fixture installs the recorder."""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ import fnmatch
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
+import pytest
 from botocore.client import BaseClient
 
 from infra.local.functions import LocalFunctions
@@ -169,3 +174,44 @@ class Recorder:
             function: {table: sorted(actions) for table, actions in sorted(tables.items())}
             for function, tables in sorted(result.items())
         }
+
+
+RECORDER = Recorder()
+_CALLS_KEY = "jobtrail/dynamodb-calls"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the session when a function called DynamoDB beyond its role; writes what each
+    called to pytest's cache (``pytest --cache-show 'jobtrail/*'`` prints it). A worker of
+    pytest-xdist hands its calls to the controller, which checks them all."""
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output[_CALLS_KEY] = [astuple(call) for call in RECORDER.calls]
+        return
+    if not RECORDER.calls:
+        return
+    cache = getattr(session.config, "cache", None)
+    if cache is not None:
+        cache.set(_CALLS_KEY, RECORDER.summary())
+    if violations(RECORDER.calls) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker is done; its calls join the controller's."""
+    calls = getattr(node, "workeroutput", {}).get(_CALLS_KEY, [])
+    RECORDER.calls.update(Call(*fields) for fields in calls)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    found = violations(RECORDER.calls)
+    if found:
+        terminalreporter.section("DynamoDB calls beyond the functions' roles", red=True)
+        for sentence in found:
+            terminalreporter.write_line(sentence)
+    elif RECORDER.calls:
+        functions = len(RECORDER.summary())
+        terminalreporter.write_line(
+            f"DynamoDB calls of {functions} functions recorded: each within its role"
+        )
