@@ -132,6 +132,7 @@ KEY = "/api/keys/{key_id}"
 PEOPLE = "/api/people"
 PERSON = "/api/people/{person_id}"
 AMBASSADORS = "/api/jobs/{job_id}/ambassadors"
+WHO = "/api/jobs/{job_id}/who-to-ask"
 ASA = {"name": "Ny Person", "handles": {"x": "ny_person"}, "fields": ["data"]}
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
@@ -283,6 +284,10 @@ CASES: list[tuple[str, str, int, Ask]] = [
         _ambassadors(lambda api: {"people": [_person_id(api)], "channel": "x"}),
     ),
     ("POST", AMBASSADORS, 400, _ambassadors("{not json")),
+    ("GET", WHO, 200, _get("/api/jobs/{job}/who-to-ask", "limit=5")),
+    ("GET", WHO, 401, _get("/api/jobs/{job}/who-to-ask", api_key=None)),
+    ("GET", WHO, 404, _get("/api/jobs/0123abc/who-to-ask")),
+    ("GET", WHO, 422, _get("/api/jobs/{job}/who-to-ask", "limit=0")),
     ("POST", AMBASSADORS, 401, _ambassadors({"people": ["0123"], "channel": "x"}, api_key=None)),
     ("POST", AMBASSADORS, 404, _ambassadors({"people": ["0123"], "channel": "x"})),
     ("POST", AMBASSADORS, 404, _ambassadors({"people": ["0123"], "channel": "x"}, "0123abc")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from infra.local.functions import LocalFunctions
 from jobtrail.domain.shares import Share
 from jobtrail.domain.times import utc_now
 from jobtrail.sources.x import XSource
-from jobtrail.store.shares import link_sharers, save_share
+from jobtrail.store.shares import DynamoShareStore, link_sharers, save_share
 from tests.fakes.x_api import FakeXApi
 from tests.integration.conftest import JOB, Client, all_items, stream_pump
 from tests.integration.test_poller import SHORT, _run
@@ -364,3 +365,61 @@ def test_a_deleted_person_leaves_no_trace_but_their_counts(
     dumped = json.dumps(all_items(aws), ensure_ascii=False).lower()
     assert "asa_data" not in dumped
     assert _people(api) == []
+
+
+# --- whom to ask -----------------------------------------------------------------------
+
+
+def _found(job: dict[str, Any], workspace_id: str, handle: str, number: str, **kw: Any) -> None:
+    """A share the poller stores and links, as it does for a post it finds."""
+    share = replace(_old_share(job, workspace_id, handle, number), **kw)
+    assert save_share(share, now=utc_now())
+    DynamoShareStore().link_sharer(share, now=utc_now())
+
+
+def test_who_to_ask_ranks_records_in_the_field_then_followers(
+    api: Client, workspace: tuple[str, str]
+) -> None:
+    ws = workspace[0]
+    old_a = api.post("/api/jobs", {**JOB, "tags": ["data"]}).json()
+    old_b = api.post("/api/jobs", {**JOB, "tags": ["data", "webb"]}).json()
+    ux = api.post("/api/jobs", {**JOB, "tags": ["ux"]}).json()
+    new = api.post("/api/jobs", {**JOB, "tags": ["data"]}).json()
+    dora = api.post("/api/people", {"name": "Dora", "handles": {"x": "dora"}}).json()
+    api.patch(f"/api/people/{dora['id']}", {"do_not_ask": True})
+    frank = api.post(
+        "/api/people", {"name": "Frank", "handles": {"x": "frank"}, "fields": ["data"]}
+    )
+    gus = api.post("/api/people", {"name": "Gus", "fields": ["data"]}).json()
+    # Anna shared two data jobs; Bob one, and Carl reposted his post; Dora has a record but
+    # is not to be asked; Eve shared the new job already; Frank shared a ux job only, to
+    # his 5000 followers; Hans has a record in ux only
+    _found(old_a, ws, "anna", "1")
+    _found(old_b, ws, "anna", "2")
+    _found(old_a, ws, "bob", "3")
+    _found(old_a, ws, "carl", "4", kind="repost", parent_post_id="3", post_id=None, url=None)
+    _found(old_a, ws, "dora", "5")
+    _found(old_b, ws, "eve", "6")
+    _found(new, ws, "eve", "7")
+    _found(ux, ws, "frank", "8", followers=5000)
+    _found(ux, ws, "hans", "9")
+    reply = api.get(f"/api/jobs/{new['id']}/who-to-ask")
+    assert reply.status == 200, reply.text
+    ranked = [(i["person"]["name"], i["reason"]) for i in reply.json()["items"]]
+    assert ranked == [
+        ("anna", "shared 2 data jobs"),
+        ("bob", "shared 1 data job, 1 repost or quote"),
+        ("carl", "shared 1 data job"),
+        ("Frank", "in data, 5000 followers"),
+        ("Gus", "in data, 0 followers"),
+    ]
+    scores = [i["score"] for i in reply.json()["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[2] >= 1 > scores[3]
+    assert frank.status == 201
+    # A deleted person is not suggested
+    assert api.request("DELETE", f"/api/people/{gus['id']}").status == 204
+    names = [
+        i["person"]["name"] for i in api.get(f"/api/jobs/{new['id']}/who-to-ask").json()["items"]
+    ]
+    assert "Gus" not in names

@@ -17,11 +17,15 @@ from jobtrail.api.schemas import (
     PersonList,
     PersonOut,
     PersonPatch,
+    Suggestion,
     Tag,
+    WhoToAsk,
     answers,
 )
 from jobtrail.api.services import services, workspace
-from jobtrail.domain import jobs, people
+from jobtrail.domain import asking, jobs, people
+from jobtrail.store.records import top_lists
+from jobtrail.store.shares import job_shares
 
 router = Router()
 
@@ -207,4 +211,31 @@ def ambassadors(job_id: JobId, body: Annotated[AmbassadorsCreate, Body()]) -> Li
     ]
     return LinkList(
         items=[link_out(link, given.settings.short_base_url, found) for link, _ in made]
+    )
+
+
+@router.get(
+    "/api/jobs/<job_id>/who-to-ask",
+    summary="Whom to ask to spread the job, best first, each with the reason in numbers",
+    description="First people with a record on past jobs in the job's fields (jobs they "
+    "shared, their posts, the reposts and quotes those got), then people in the fields by "
+    "followers. Never do_not_ask people, nor people who already shared this job. It reads "
+    "a bounded top list per field of the job, however large the network.",
+    responses=answers(200, "The people to ask", 401, 404),
+    tags=["people"],
+)
+def who_to_ask(job_id: JobId, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> WhoToAsk:
+    given = services(router)
+    workspace_id = workspace(router)
+    job = jobs.get_job(given.jobs, workspace_id=workspace_id, job_id=job_id)
+    records, followers = top_lists(workspace_id, job.tags)
+    listed = {pid for top in records.values() for pid in top}
+    listed |= {pid for top in followers.values() for pid in top}
+    persons = given.people.get_people(workspace_id, sorted(listed))
+    sharing = {share.person_id for share in job_shares(job.id) if share.person_id}
+    ranked = asking.rank(job.tags, records, followers, persons, sharing, limit=limit)
+    return WhoToAsk(
+        items=[
+            Suggestion(person=person_out(s.person), score=s.score, reason=s.reason) for s in ranked
+        ]
     )

@@ -286,6 +286,16 @@ class PersonList(BaseModel):
     next_cursor: str | None
 
 
+class Suggestion(BaseModel):
+    person: PersonOut
+    score: float = Field(description="higher is better; 1 or more: a record in the job's fields")
+    reason: str = Field(description="the record in numbers, e.g. shared 3 data jobs, 4 posts")
+
+
+class WhoToAsk(BaseModel):
+    items: list[Suggestion]
+
+
 class JobSummary(BaseModel):
     """A job as lists show it."""
 

@@ -16,6 +16,8 @@ pk                              sk                                            it
 ``WS#<workspace>``              ``PERSON#<person>``                           a person
 ``WS#<workspace>``              ``HANDLE#<platform>#<handle>``                a handle's claim
 ``MADE#<person>``               ``<job>#<share key>``                         a share they made
+``RECORD#<workspace>#<field>``  ``P#<person>``                                a record in a field
+``RECORD#<workspace>#<field>``  ``TOP``, ``FOLLOWED``                         a field's top lists
 ``SLUG#<slug>``                 ``LINK``                                      a link by slug
 ``SALT#<yyyy-mm-dd>``           ``SALT``                                      a day's salt
 ``STAT#<job>``                  ``D#<day>``, ``S<level>#<first day>``         a day, a span
@@ -106,6 +108,19 @@ def person_shares_key(person_id: str) -> str:
 
 def share_pointer_key(job_id: str, share_key: str) -> str:
     return f"{job_id}#{share_key}"
+
+
+RECORDS_TOP = "TOP"  # a field's best records
+RECORDS_FOLLOWED = "FOLLOWED"  # a field's people by followers
+
+
+def records_key(workspace_id: str, field: str) -> str:
+    """The partition of a field's records (who-to-ask): each person's and the top lists."""
+    return f"RECORD#{workspace_id}#{field}"
+
+
+def person_record_key(person_id: str) -> str:
+    return f"P#{person_id}"
 
 
 def slug_key(slug: str) -> str:

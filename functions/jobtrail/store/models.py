@@ -258,6 +258,24 @@ class PersonShare(MainItem):
     share_key = UnicodeAttribute()
 
 
+class RecordItem(MainItem):
+    """A person's record in a field (``domain.asking.Record``), counted as their shares are
+    linked: pk ``RECORD#<workspace>#<field>``, sk ``P#<person>``."""
+
+    jobs = NumberAttribute(null=True)
+    shares = NumberAttribute(null=True)
+    spread = NumberAttribute(null=True)
+
+
+class TopList(MainItem):
+    """A field's bounded list of the best records (sk ``TOP``: person -> [jobs, shares,
+    spread]) or of people by followers (sk ``FOLLOWED``: person -> followers), written on
+    the condition that it is still at the version it was read at."""
+
+    entries = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
+
+
 class TrackedPost(MainItem):
     """A post the poller watches for reposts and quotes: pk ``TRACK#<platform>``, sk the
     post id. It expires when the network stops reporting on it (X: 7 days)."""

@@ -36,6 +36,7 @@ from jobtrail.store.key_shapes import (
     workspace_key,
 )
 from jobtrail.store.models import HandleClaim, PersonItem, PersonShare, ShareItem
+from jobtrail.store.records import forget_person, note_followers
 
 
 def _item(person: Person) -> PersonItem:
@@ -102,6 +103,7 @@ class DynamoPeopleStore:
                 if index >= 1:
                     raise _taken(person, claims[index - 1][0]) from error
             raise
+        note_followers(person, None)  # who-to-ask: in their fields from now on
 
     def update_person(self, person: Person, *, read: Person) -> None:
         gone = sorted(read.claims - person.claims)
@@ -132,6 +134,8 @@ class DynamoPeopleStore:
             for index in sorted(failed):
                 raise _taken(person, added[index - len(gone) - 1][0]) from error
             raise
+        if set(person.fields) - set(read.fields):
+            note_followers(person, None)
 
     def delete_person(self, person: Person) -> None:
         """The shares they made lose their author first, then the person and their claims
@@ -150,6 +154,7 @@ class DynamoPeopleStore:
                 raise person_not_found(person.id) from error  # deleted at the same time
             raise
         _forget_shares(person.id)
+        forget_person(person, person.fields)
 
     def get_person(self, workspace_id: str, person_id: str) -> Person | None:
         try:

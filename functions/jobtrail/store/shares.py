@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
@@ -27,6 +28,7 @@ from jobtrail.store.key_shapes import (
 )
 from jobtrail.store.models import CounterItem, JobItem, PollState, ShareItem, TrackedPost
 from jobtrail.store.people import DynamoPeopleStore, link_share
+from jobtrail.store.records import count_share, note_followers
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
 # a post's public metrics, reposts and quotes for 7 days).
@@ -313,16 +315,23 @@ def link_sharer(share: Share, *, now: datetime) -> None:
             return ()
         return tuple(job.tags or ())
 
+    tags = cache(job_tags)
+    people = DynamoPeopleStore()
     person_id = person_for_sharer(
-        DynamoPeopleStore(),
+        people,
         workspace_id=share.workspace_id,
         platform=share.platform,
         handle=share.handle,
         name=share.name,
-        fields=job_tags,
+        fields=tags,
         now=now,
     )
-    link_share(share, person_id)
+    if link_share(share, person_id):
+        # Their record in the job's fields (who-to-ask), and their reach in their own.
+        count_share(share, person_id, tags())
+        person = people.get_person(share.workspace_id, person_id)
+        if person is not None:
+            note_followers(person, share.followers)
 
 
 def unlinked_shares() -> Iterator[Share]:
