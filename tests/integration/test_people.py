@@ -67,6 +67,7 @@ def test_people_are_found_by_field_and_by_name_or_handle_in_any_case(api: Client
     assert [p["id"] for p in _people(api, "q=%40ASA_d")] == [asa["id"]]  # a handle, with @
     assert [p["id"] for p in _people(api, "q=ann")] == [bo["id"]]
     assert _people(api, "field=data&q=bo") == []
+    assert len(_people(api, "q=%40")) == 3  # nothing to look for: everyone
 
 
 def test_the_list_is_paginated_through_a_filter(api: Client) -> None:

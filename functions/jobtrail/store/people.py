@@ -29,13 +29,14 @@ from jobtrail.store.connection import condition_failed, connection, failed_condi
 from jobtrail.store.key_shapes import (
     PERSON_PREFIX,
     handle_claim_key,
+    job_sort_key,
     person_shares_key,
     person_sort_key,
     share_pointer_key,
     shares_key,
     workspace_key,
 )
-from jobtrail.store.models import HandleClaim, PersonItem, PersonShare, ShareItem
+from jobtrail.store.models import HandleClaim, JobItem, PersonItem, PersonShare, ShareItem
 from jobtrail.store.records import forget_person, note_followers
 
 
@@ -140,7 +141,7 @@ class DynamoPeopleStore:
     def delete_person(self, person: Person) -> None:
         """The shares they made lose their author first, then the person and their claims
         go, then any share linked to them meanwhile loses its author too."""
-        _forget_shares(person.id)
+        jobs = _forget_shares(person.id)
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.delete(_item(person), condition=PersonItem.pk.exists())
@@ -153,8 +154,8 @@ class DynamoPeopleStore:
             if failed_conditions(error):
                 raise person_not_found(person.id) from error  # deleted at the same time
             raise
-        _forget_shares(person.id)
-        forget_person(person, person.fields)
+        jobs |= _forget_shares(person.id)
+        forget_person(person, {*person.fields, *_tags(person.workspace_id, jobs)})
 
     def get_person(self, workspace_id: str, person_id: str) -> Person | None:
         try:
@@ -203,8 +204,9 @@ class DynamoPeopleStore:
         wanted: Condition | None = None
         if field is not None:
             wanted = PersonItem.fields.contains(field)
-        if query:
-            holds = PersonItem.search.contains(query_text(query))
+        text = query_text(query or "")
+        if text:
+            holds = PersonItem.search.contains(text)
             wanted = holds if wanted is None else wanted & holds
         items = list(
             PersonItem.query(
@@ -247,10 +249,18 @@ def link_share(share: Share, person_id: str) -> bool:
     return True
 
 
-def _forget_shares(person_id: str) -> None:
+def _tags(workspace_id: str, job_ids: set[str]) -> set[str]:
+    """The tags of these jobs: the fields a person's record may be counted in."""
+    keys = [(workspace_key(workspace_id), job_sort_key(j)) for j in sorted(job_ids)]
+    return {tag for job in JobItem.batch_get(keys) for tag in job.tags or ()} if keys else set()
+
+
+def _forget_shares(person_id: str) -> set[str]:
     """Every share the person made loses its author's handle, name and URL (the URL names
-    the handle), and stays counted."""
+    the handle), and stays counted; answers the jobs they shared."""
+    jobs: set[str] = set()
     for pointer in PersonShare.query(person_shares_key(person_id), consistent_read=True):
+        jobs.add(pointer.job_id)
         try:
             ShareItem(shares_key(pointer.job_id), pointer.share_key).update(
                 actions=[
@@ -265,3 +275,4 @@ def _forget_shares(person_id: str) -> None:
             if not condition_failed(error):
                 raise
         pointer.delete()
+    return jobs
