@@ -37,7 +37,7 @@ from jobtrail.store.key_shapes import (
     workspace_key,
 )
 from jobtrail.store.models import HandleClaim, JobItem, PersonItem, PersonShare, ShareItem
-from jobtrail.store.records import forget_person, note_followers
+from jobtrail.store.records import Counts, forget_person, note_followers, record_updates
 
 
 def _item(person: Person) -> PersonItem:
@@ -223,8 +223,9 @@ class DynamoPeopleStore:
         return PeoplePage(items=[_person(item) for item in page], next_cursor=next_cursor)
 
 
-def link_share(share: Share, person_id: str) -> bool:
-    """Credit a share to the person its author is, once: True when it was linked now."""
+def link_share(share: Share, person_id: str, counts: Counts | None = None) -> bool:
+    """Credit a share to the person its author is, once, with what it adds to records
+    (``store.records.share_counts``) in the same transaction: True when it was linked now."""
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
@@ -242,6 +243,8 @@ def link_share(share: Share, person_id: str) -> bool:
                     share_key=share.key,
                 )
             )
+            for item, actions in record_updates(share.workspace_id, counts or []):
+                tx.update(item, actions=actions)
     except TransactWriteError as error:
         if failed_conditions(error):
             return False  # linked already (or its author was deleted)

@@ -1,7 +1,8 @@
 """People's records per field, and each field's top lists, for who-to-ask
-(``domain.asking``). A record is counted when one of the person's shares is linked to them
-(once per share: ``store.people.link_share`` is conditional); the top lists are rewritten
-on the condition that they are still as read, so concurrent updates never lose an entry.
+(``domain.asking``). A record is counted in the same transaction as one of the person's
+shares is linked to them (``store.people.link_share``, conditional: once per share); the
+top lists are rewritten after, on the condition that they are still as read, so
+concurrent updates never lose an entry.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.update import Action
 
 from jobtrail.domain.asking import Record, kept_followers, kept_records
 from jobtrail.domain.people import Person
@@ -60,13 +62,62 @@ def _rewrite(
         return
 
 
-def _count(workspace_id: str, fields: Iterable[str], person_id: str, **added: int) -> None:
-    for field in dict.fromkeys(fields):
-        item = RecordItem(records_key(workspace_id, field), person_record_key(person_id))
-        item.update(actions=[getattr(RecordItem, name).add(n) for name, n in added.items() if n])
+# What linking one share adds: (person, field, {counter: amount}).
+Counts = list[tuple[str, str, dict[str, int]]]
+
+
+def share_counts(share: Share, person_id: str, tags: Iterable[str]) -> Counts:
+    """What linking a share to ``person_id`` adds to records, read before it is linked:
+    one more post in each of the job's fields, one more job where it is their first share
+    of it, and one more repost or quote for the person whose post it reposted or quoted."""
+    fields = list(dict.fromkeys(tags))
+    if not fields:
+        return []
+    made = PersonShare.query(
+        person_shares_key(person_id),
+        PersonShare.sk.startswith(f"{share.job_id}#"),
+        consistent_read=True,
+        limit=1,
+    )
+    first_of_job = not list(made)
+    counts: Counts = [(person_id, f, {"shares": 1, "jobs": int(first_of_job)}) for f in fields]
+    if share.kind in ("repost", "quote") and share.parent_post_id is not None:
+        parent_key = share_key(share.platform, "post", share.parent_post_id, None, "")
+        try:
+            parent = ShareItem.get(shares_key(share.job_id), parent_key, consistent_read=True)
+        except ShareItem.DoesNotExist:
+            return counts
+        if parent.person_id and parent.person_id != person_id:
+            counts += [(str(parent.person_id), f, {"spread": 1}) for f in fields]
+    return counts
+
+
+def record_updates(workspace_id: str, counts: Counts) -> list[tuple[RecordItem, list[Action]]]:
+    """The counts as updates of the record items, for the transaction that links the share
+    (so that a share is counted exactly when it is linked: once)."""
+    return [
+        (
+            RecordItem(records_key(workspace_id, field), person_record_key(person_id)),
+            [getattr(RecordItem, name).add(n) for name, n in added.items() if n],
+        )
+        for person_id, field, added in counts
+    ]
+
+
+def refresh_tops(workspace_id: str, counts: Counts) -> None:
+    """Bring the fields' top lists up to the records just counted."""
+    for person_id, field, _ in counts:
+        try:
+            item = RecordItem.get(
+                records_key(workspace_id, field), person_record_key(person_id), consistent_read=True
+            )
+        except RecordItem.DoesNotExist:
+            continue
         record = Record(int(item.jobs or 0), int(item.shares or 0), int(item.spread or 0))
 
-        def change(entries: dict[str, Any], record: Record = record) -> dict[str, Any] | None:
+        def change(
+            entries: dict[str, Any], person_id: str = person_id, record: Record = record
+        ) -> dict[str, Any] | None:
             top = {pid: _record(v) for pid, v in entries.items()}
             kept = kept_records(top, person_id, record)
             if kept is None:
@@ -74,31 +125,6 @@ def _count(workspace_id: str, fields: Iterable[str], person_id: str, **added: in
             return {pid: [r.jobs, r.shares, r.spread] for pid, r in kept.items()}
 
         _rewrite(workspace_id, field, RECORDS_TOP, change)
-
-
-def count_share(share: Share, person_id: str, tags: Iterable[str]) -> None:
-    """A share just linked to ``person_id``: one more post in each of the job's fields, one
-    more job where it is their first share of it, and one more repost or quote for the
-    person whose post it reposted or quoted."""
-    fields = list(tags)
-    if not fields:
-        return
-    made = PersonShare.query(
-        person_shares_key(person_id),
-        PersonShare.sk.startswith(f"{share.job_id}#"),
-        consistent_read=True,
-        limit=2,
-    )
-    first_of_job = len(list(made)) == 1
-    _count(share.workspace_id, fields, person_id, shares=1, jobs=int(first_of_job))
-    if share.kind in ("repost", "quote") and share.parent_post_id is not None:
-        parent_key = share_key(share.platform, "post", share.parent_post_id, None, "")
-        try:
-            parent = ShareItem.get(shares_key(share.job_id), parent_key, consistent_read=True)
-        except ShareItem.DoesNotExist:
-            return
-        if parent.person_id and parent.person_id != person_id:
-            _count(share.workspace_id, fields, parent.person_id, spread=1)
 
 
 def note_followers(person: Person, followers: int | None) -> None:

@@ -28,7 +28,7 @@ from jobtrail.store.key_shapes import (
 )
 from jobtrail.store.models import CounterItem, JobItem, PollState, ShareItem, TrackedPost
 from jobtrail.store.people import DynamoPeopleStore, link_share
-from jobtrail.store.records import count_share, note_followers
+from jobtrail.store.records import note_followers, refresh_tops, share_counts
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
 # a post's public metrics, reposts and quotes for 7 days).
@@ -326,9 +326,10 @@ def link_sharer(share: Share, *, now: datetime) -> None:
         fields=tags,
         now=now,
     )
-    if link_share(share, person_id):
-        # Their record in the job's fields (who-to-ask), and their reach in their own.
-        count_share(share, person_id, tags())
+    # Their record in the job's fields (who-to-ask), counted as the share is linked.
+    counts = share_counts(share, person_id, tags())
+    if link_share(share, person_id, counts):
+        refresh_tops(share.workspace_id, counts)
         person = people.get_person(share.workspace_id, person_id)
         if person is not None:
             note_followers(person, share.followers)
