@@ -14,6 +14,12 @@
     upgrading a deployment; running it again changes nothing. Prints ``{"adopted": n,
     "already_listed": n, "orphaned": n}``. It reads the main table with a Scan.
 
+``link-sharers``
+    Link every share to the person its author is, or to a person made for them
+    (``discovered``, in the job's fields), as the poller does for the shares it finds: for
+    the shares stored before people existed. Run once after upgrading; running it again
+    changes nothing. Prints ``{"linked": n}``. It reads the main table with a Scan.
+
 ``replay-clicks FILE``
     Write the clicks the redirect could not record. When a click write fails, the redirect
     logs the click as one JSON record with the key ``replay_click`` (see
@@ -75,6 +81,7 @@ from jobtrail.store import connection, models
 from jobtrail.store.api_keys import DynamoKeyStore, backfill_keys
 from jobtrail.store.clicks import replay_click
 from jobtrail.store.recount import RecountFailed, recount
+from jobtrail.store.shares import link_sharers
 from jobtrail.store.tables import EVENTS, MAIN, TableSpec
 from jobtrail.store.workspaces import create_workspace, workspace_exists
 
@@ -323,6 +330,11 @@ def _backfill_keys(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return 0
 
 
+def _link_sharers(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _print(link_sharers(now=args.clock.now()))
+    return 0
+
+
 def _open(path: str) -> AbstractContextManager[TextIO]:
     # A stray byte that is not UTF-8 spoils its line, not the whole run.
     if path == "-":
@@ -483,6 +495,18 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     backfill.set_defaults(command_=_Command(_backfill_keys, (MAIN,)))
+    sharers = commands.add_parser(
+        "link-sharers",
+        parents=[main, reach],
+        help="link the shares found before people existed to their authors (idempotent)",
+        description="Link every share to the person its author is on its network, or to a "
+        "person made for them (discovered, in the job's fields), as the poller does for "
+        "the shares it finds. Running it again changes nothing. Needs the main table, and "
+        "reads it with a Scan.",
+        epilog=WHERE,
+        formatter_class=formatter,
+    )
+    sharers.set_defaults(command_=_Command(_link_sharers, (MAIN,)))
 
     replay_clicks = commands.add_parser(
         "replay-clicks",

@@ -166,6 +166,7 @@ def test_bad_arguments_are_a_usage_error(
         (["create-key"], ["WORKSPACE", "NAME", "once", "needs the main table"]),
         (["revoke-key"], ["WORKSPACE", "KEY_ID", "401", "last key", "needs the main table"]),
         (["backfill-keys"], ["Scan", "again changes nothing", "needs the main table"]),
+        (["link-sharers"], ["Scan", "again changes nothing", "needs the main table"]),
         (["replay-clicks"], ["--events-table", "needs the events table"]),
         (["recount"], ["--main-table", "--events-table", "Scan", "--job", "--from", "--to"]),
     ],

@@ -147,8 +147,8 @@ def test_a_persons_link_shows_in_by_sharer(
     _click(api, job["links"][0]["slug"])
     _aggregate(functions)
     assert _stats(api, job)["by_sharer"] == [
-        {"sharer": None, "human": 1, "bots": 0},
-        {"sharer": "anna", "human": 1, "bots": 0},
+        {"sharer": None, "person_id": None, "human": 1, "bots": 0},
+        {"sharer": "anna", "person_id": None, "human": 1, "bots": 0},
     ]
 
 

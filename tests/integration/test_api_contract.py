@@ -61,6 +61,45 @@ def _delete_key(key_id: Callable[[Client], str], **kw: Any) -> Ask:
     return ask
 
 
+def _person_id(api: Client, name: str = "Åsa Öberg") -> str:
+    """The id of one of the people the populated world has (by name)."""
+    found = api.get("/api/people", query="q=" + name.split()[0]).json()["items"]
+    return str(next(p["id"] for p in found if p["name"] == name))
+
+
+def _new_person_id(api: Client) -> str:
+    return str(api.post("/api/people", {"name": "To Forget"}).json()["id"])
+
+
+def _person(method: str, person_id: Callable[[Client], str], body: Any = None, **kw: Any) -> Ask:
+    def ask(api: Client, w: world.World) -> Reply:
+        raw = body if body is None or isinstance(body, str | bytes) else json.dumps(body)
+        return api.request(
+            method,
+            f"/api/people/{person_id(api)}",
+            body=raw,
+            headers={"content-type": kw.pop("content_type", "application/json")},
+            **kw,
+        )
+
+    return ask
+
+
+def _ambassadors(body: Any, job: str = "{job}", **kw: Any) -> Ask:
+    def ask(api: Client, w: world.World) -> Reply:
+        sent = body(api) if callable(body) else body
+        raw = sent if isinstance(sent, str | bytes) else json.dumps(sent)
+        return api.request(
+            "POST",
+            f"/api/jobs/{job.format(job=w.job['id'])}/ambassadors",
+            body=raw,
+            headers={"content-type": kw.pop("content_type", "application/json")},
+            **kw,
+        )
+
+    return ask
+
+
 def _new_key_id(api: Client) -> str:
     return str(api.post("/api/keys", {"name": "to delete"}).json()["id"])
 
@@ -90,6 +129,11 @@ LINK = "/api/jobs/{job_id}/links/{slug}"
 LINK_OF = "/api/jobs/{job}/links/{slug}"
 KEYS = "/api/keys"
 KEY = "/api/keys/{key_id}"
+PEOPLE = "/api/people"
+PERSON = "/api/people/{person_id}"
+AMBASSADORS = "/api/jobs/{job_id}/ambassadors"
+WHO = "/api/jobs/{job_id}/who-to-ask"
+ASA = {"name": "Ny Person", "handles": {"x": "ny_person"}, "fields": ["data"]}
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 
 # (method, documented path, the status expected, how to provoke it)
@@ -184,6 +228,72 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("DELETE", KEY, 404, _delete_key(lambda api: "0123abc")),
     ("DELETE", KEY, 409, _delete_key(lambda api: _last_key_id(api))),
     ("DELETE", KEY, 422, _delete_key(lambda api: "not-an-id")),
+    ("POST", PEOPLE, 201, _post(PEOPLE, ASA)),
+    ("POST", PEOPLE, 400, _post(PEOPLE, "{not json")),
+    ("POST", PEOPLE, 401, _post(PEOPLE, ASA, api_key=None)),
+    ("POST", PEOPLE, 409, _post(PEOPLE, {"name": "Twin", "handles": {"x": "@ASA_DATA"}})),
+    ("POST", PEOPLE, 413, _post(PEOPLE, {"name": "x" * (65 * 1024)})),
+    ("POST", PEOPLE, 415, _post(PEOPLE, ASA, "text/plain")),
+    ("POST", PEOPLE, 422, _post(PEOPLE, {"name": ""})),
+    ("POST", PEOPLE, 422, _post(PEOPLE, {"name": "A", "email": "not an address"})),
+    ("GET", PEOPLE, 200, _get(PEOPLE, "field=data&q=asa&limit=1")),
+    ("GET", PEOPLE, 400, _get(PEOPLE, f"cursor={FORGED_CURSOR}")),
+    ("GET", PEOPLE, 401, _get(PEOPLE, api_key=None)),
+    ("GET", PEOPLE, 422, _get(PEOPLE, "limit=0")),
+    ("GET", PERSON, 200, _person("GET", _person_id)),
+    ("GET", PERSON, 401, _person("GET", _person_id, api_key=None)),
+    ("GET", PERSON, 404, _person("GET", lambda api: "0123abc")),
+    ("GET", PERSON, 422, _person("GET", lambda api: "not-an-id")),
+    ("PATCH", PERSON, 200, _person("PATCH", _person_id, {"email": None, "fields": ["Data"]})),
+    ("PATCH", PERSON, 400, _person("PATCH", _person_id, "{not json")),
+    ("PATCH", PERSON, 401, _person("PATCH", _person_id, {"name": "A"}, api_key=None)),
+    ("PATCH", PERSON, 404, _person("PATCH", lambda api: "0123abc", {"name": "A"})),
+    (
+        "PATCH",
+        PERSON,
+        409,
+        _person("PATCH", _person_id, {"handles": {"linkedin": "Bo-Linked"}}),
+    ),
+    ("PATCH", PERSON, 413, _person("PATCH", _person_id, {"name": "x" * (65 * 1024)})),
+    ("PATCH", PERSON, 415, _person("PATCH", _person_id, {"name": "A"}, content_type="text/csv")),
+    ("PATCH", PERSON, 422, _person("PATCH", _person_id, {})),
+    ("PATCH", PERSON, 422, _person("PATCH", _person_id, {"name": None})),
+    ("DELETE", PERSON, 204, _person("DELETE", _new_person_id)),
+    ("DELETE", PERSON, 401, _person("DELETE", _person_id, api_key=None)),
+    ("DELETE", PERSON, 404, _person("DELETE", lambda api: "0123abc")),
+    ("DELETE", PERSON, 422, _person("DELETE", lambda api: "not-an-id")),
+    (
+        "POST",
+        LINKS,
+        201,
+        lambda api, w: api.post(
+            f"/api/jobs/{w.job['id']}/links", {"channel": "x", "person_id": _person_id(api)}
+        ),
+    ),
+    ("POST", LINKS, 404, _post("/api/jobs/{job}/links", {"channel": "x", "person_id": "0123"})),
+    (
+        "POST",
+        LINKS,
+        422,
+        _post("/api/jobs/{job}/links", {"channel": "x", "sharer": "a", "person_id": "0123"}),
+    ),
+    (
+        "POST",
+        AMBASSADORS,
+        200,
+        _ambassadors(lambda api: {"people": [_person_id(api)], "channel": "x"}),
+    ),
+    ("POST", AMBASSADORS, 400, _ambassadors("{not json")),
+    ("GET", WHO, 200, _get("/api/jobs/{job}/who-to-ask", "limit=5")),
+    ("GET", WHO, 401, _get("/api/jobs/{job}/who-to-ask", api_key=None)),
+    ("GET", WHO, 404, _get("/api/jobs/0123abc/who-to-ask")),
+    ("GET", WHO, 422, _get("/api/jobs/{job}/who-to-ask", "limit=0")),
+    ("POST", AMBASSADORS, 401, _ambassadors({"people": ["0123"], "channel": "x"}, api_key=None)),
+    ("POST", AMBASSADORS, 404, _ambassadors({"people": ["0123"], "channel": "x"})),
+    ("POST", AMBASSADORS, 404, _ambassadors({"people": ["0123"], "channel": "x"}, "0123abc")),
+    ("POST", AMBASSADORS, 413, _ambassadors({"people": ["0123"], "channel": "x" * 66000})),
+    ("POST", AMBASSADORS, 415, _ambassadors({"people": []}, content_type="text/plain")),
+    ("POST", AMBASSADORS, 422, _ambassadors({"people": [], "channel": "x"})),
 ]
 
 
@@ -191,6 +301,9 @@ CASES: list[tuple[str, str, int, Ask]] = [
 def populated(api: Client, functions: LocalFunctions, workspace: tuple[str, str]) -> world.World:
     built = world.build(api, functions, workspace[0])
     api.post(f"/api/jobs/{built.job['id']}/links", {"channel": "x", "slug": "taken"})
+    handles = {"x": "asa_data", "bluesky": "asa.bsky.social"}
+    api.post("/api/people", {"name": "Åsa Öberg", "handles": handles, "fields": ["data"]})
+    api.post("/api/people", {"name": "Bo Ek", "handles": {"linkedin": "bo-linked"}})
     return built
 
 

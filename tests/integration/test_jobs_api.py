@@ -39,6 +39,7 @@ def test_a_new_job_has_one_tracked_link_per_channel(api: Client) -> None:
             "job_id",
             "channel",
             "sharer",
+            "person_id",
             "created_at",
             "disabled",
             "expires_at",

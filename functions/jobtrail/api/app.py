@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.api import errors, exports, jobs, keys, links, shares, static, stats
+from jobtrail.api import errors, exports, jobs, keys, links, people, shares, static, stats
 from jobtrail.api.schemas import Health, answers
 from jobtrail.api.services import Services
 from jobtrail.config import MAX_BODY_BYTES
@@ -33,6 +33,7 @@ app.include_router(stats.router)
 app.include_router(shares.router)
 app.include_router(exports.router)
 app.include_router(keys.router)
+app.include_router(people.router)
 app.include_router(static.router)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from jobtrail.api.jobs import JobId, link_out
+from jobtrail.api.jobs import JobId, link_out, people_of
 from jobtrail.api.schemas import LinkOut, LinkPatch, answers
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import links
@@ -49,4 +49,4 @@ def change_link(job_id: JobId, slug: LinkSlug, body: Annotated[LinkPatch, Body()
         disabled=body.disabled if "disabled" in sent else links.KEEP,
         expires_at=body.expires_at if "expires_at" in sent else links.KEEP,
     )
-    return link_out(link, given.settings.short_base_url)
+    return link_out(link, given.settings.short_base_url, people_of(given, [link]))

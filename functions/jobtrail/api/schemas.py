@@ -18,6 +18,8 @@ from pydantic import (
 
 from jobtrail.domain import campaigns, links
 from jobtrail.domain.api_keys import MAX_NAME_LENGTH
+from jobtrail.domain.people import MAX_EMAIL
+from jobtrail.domain.people import MAX_NAME as MAX_PERSON_NAME
 from jobtrail.domain.slugs import CUSTOM_PATTERN
 from jobtrail.domain.urls import MAX_URL_LENGTH
 from jobtrail.sources.base import Kind
@@ -52,8 +54,24 @@ RULES: dict[str, str] = {
     "format": "Give format as svg or png.",
     "status": "A job's status is open or closed.",
     "key_id": "A key id is 1 to 64 letters and digits, as GET /api/keys lists it.",
-    "name": f"A key's name is 1 to {MAX_NAME_LENGTH} characters of text that says where it "
-    "is used, e.g. ci.",
+    "name": f"A name is 1 to {MAX_PERSON_NAME} characters of text, e.g. Åsa Öberg (an API "
+    f"key's, at most {MAX_NAME_LENGTH}, says where it is used, e.g. ci).",
+    "handles": "Give handles as an object with x, bluesky and linkedin, each a handle or null.",
+    "x": "An X handle has 1 to 100 letters, digits, '_', '.' or '-', with an optional leading "
+    "'@', or is null.",
+    "bluesky": "A Bluesky handle has 1 to 100 letters, digits, '_', '.' or '-', e.g. "
+    "anna.bsky.social, or is null.",
+    "linkedin": "A LinkedIn handle has 1 to 100 letters, digits, '_', '.' or '-', e.g. "
+    "anna-svensson, or is null.",
+    "fields": "Fields are a list of at most 20 fields of work, e.g. data or webb.",
+    "fields[]": "A field is 1 to 50 characters of text, e.g. data.",
+    "field": "A field is 1 to 50 characters of text, e.g. data.",
+    "q": "Give q as 1 to 100 characters of a name or a handle, e.g. ann.",
+    "email": "An email is an address such as anna@example.se, or null.",
+    "do_not_ask": "Give do_not_ask as true (never suggest asking them) or false.",
+    "person_id": "A person id is 1 to 64 letters and digits, as GET /api/people lists it.",
+    "people": "People are a list of 1 to 100 person ids, as GET /api/people lists them.",
+    "people[]": "A person id is 1 to 64 letters and digits, as GET /api/people lists it.",
     "disabled": "Give disabled as true (the link stops working) or false (it works again).",
     "expires_at": "Give expires_at as a time with its zone, e.g. 2026-12-31T23:00:00Z, or "
     "null for no end.",
@@ -78,6 +96,11 @@ Campaign = Annotated[
     Field(description="the utm_campaign of the job's links"),
 ]
 Status = Literal["open", "closed"]
+PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")]
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PERSON_NAME)
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_EMAIL)]
 
 
 class _Request(BaseModel):
@@ -120,7 +143,61 @@ class JobPatch(_Request):
 class LinkCreate(_Request):
     channel: Channel
     sharer: Handle | None = None
+    person_id: PersonId | None = Field(
+        default=None,
+        description="a personal link: its sharer is the person (their handle on the "
+        "channel's network, else their id); in place of sharer",
+    )
     slug: Slug | None = None
+
+    @model_validator(mode="after")
+    def _one_sharer(self) -> LinkCreate:
+        if self.sharer is not None and self.person_id is not None:
+            raise ValueError("Name the sharer or the person_id, not both.")
+        return self
+
+
+class AmbassadorsCreate(_Request):
+    people: Annotated[list[PersonId], Field(min_length=1, max_length=100)]
+    channel: Channel
+
+
+class PersonHandles(_Request):
+    """A person's handle per network, without a leading @; null: none there."""
+
+    x: Handle | None = None
+    bluesky: Handle | None = None
+    linkedin: Handle | None = None
+
+
+class PersonCreate(_Request):
+    name: PersonName
+    handles: PersonHandles = Field(default_factory=PersonHandles)
+    fields: Tags = []
+    email: Email | None = None
+    do_not_ask: bool = False
+
+
+class PersonPatch(_Request):
+    """An edit of a person: the fields it names change, the others stay. In handles, a
+    network named changes (null: the handle is removed), one left out stays."""
+
+    name: PersonName | None = None
+    handles: PersonHandles | None = None
+    fields: Tags | None = None
+    email: Email | None = Field(default=None, description="null removes it")
+    do_not_ask: bool | None = None
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> PersonPatch:
+        if not self.model_fields_set:
+            raise ValueError(
+                "Name at least one of name, handles, fields, email or do_not_ask to change."
+            )
+        for name in sorted(self.model_fields_set - {"email"}):
+            if getattr(self, name) is None:
+                raise ValueError(f"'{name}' cannot be null; leave it out to keep it as it is.")
+        return self
 
 
 def _moment(value: object) -> object:
@@ -176,9 +253,47 @@ class LinkOut(BaseModel):
     job_id: str
     channel: str
     sharer: str | None
+    person_id: str | None = Field(description="a personal link's person; null: none")
     created_at: str
     disabled: bool = Field(description="true: turned off, its short URL answers 410")
     expires_at: str | None = Field(description="when it ends (then 410); null: it does not end")
+
+
+class LinkList(BaseModel):
+    items: list[LinkOut]
+
+
+class HandlesOut(BaseModel):
+    x: str | None
+    bluesky: str | None
+    linkedin: str | None
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    handles: HandlesOut
+    fields: list[str]
+    email: str | None
+    do_not_ask: bool = Field(description="true: never suggested in who-to-ask")
+    discovered: bool = Field(description="true: made by the poller from a sharer it found")
+    created_at: str
+    updated_at: str | None = Field(description="the last edit; null: never edited")
+
+
+class PersonList(BaseModel):
+    items: list[PersonOut]
+    next_cursor: str | None
+
+
+class Suggestion(BaseModel):
+    person: PersonOut
+    score: float = Field(description="higher is better; 1 or more: a record in the job's fields")
+    reason: str = Field(description="the record in numbers, e.g. shared 3 data jobs, 4 posts")
+
+
+class WhoToAsk(BaseModel):
+    items: list[Suggestion]
 
 
 class JobSummary(BaseModel):
@@ -240,10 +355,12 @@ class LinkClicks(_Answer):
     bots: int
     channel: str | None = Field(description="null for a slug the job does not list")
     sharer: str | None
+    person_id: str | None = Field(description="a personal link's person")
 
 
 class SharerClicks(_Answer):
     sharer: str | None = Field(description="null: the links without a sharer")
+    person_id: str | None = Field(description="the person of personal links")
     human: int
     bots: int
 
@@ -314,6 +431,7 @@ class ShareAuthor(_Answer):
     handle: str
     name: str | None
     followers: int | None
+    person_id: str | None = Field(description="the person the author is in the workspace")
 
 
 class ShareOut(_Answer):
@@ -323,7 +441,7 @@ class ShareOut(_Answer):
     post_id: str | None
     url: str | None
     kind: Kind
-    author: ShareAuthor
+    author: ShareAuthor | None = Field(description="null once the person was deleted")
     parent_post_id: str | None
     slug: str
     channel: str
@@ -414,8 +532,9 @@ _STATUS = {
     400: "Bad input: unparseable JSON, a body that is not UTF-8 or nests over 32 deep, "
     "a forged cursor, a bad range of days",
     401: "No API key, or one that is not known",
-    404: "No such job or link in this workspace",
-    409: "The slug is taken, or the job was edited by another request at the same time",
+    404: "No such job, link or person in this workspace",
+    409: "The slug or handle is taken, or the job or person was edited by another request at "
+    "the same time",
     413: "The body is larger than 64 KiB",
     415: "The body is not sent as application/json",
     422: "The request breaks the schema or a rule",

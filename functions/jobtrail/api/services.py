@@ -13,6 +13,7 @@ from jobtrail.config import Settings
 from jobtrail.domain.api_keys import KeyStore
 from jobtrail.domain.jobs import JobStore
 from jobtrail.domain.links import LinkStore
+from jobtrail.domain.people import PeopleStore
 from jobtrail.domain.times import Clock
 
 
@@ -23,6 +24,7 @@ class Services:
     jobs: JobStore
     keys: KeyStore
     links: LinkStore
+    people: PeopleStore
 
 
 def services(router: Router) -> Services:

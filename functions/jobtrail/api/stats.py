@@ -7,10 +7,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from jobtrail.api.jobs import JobId
+from jobtrail.api.jobs import JobId, link_out, people_of
 from jobtrail.api.schemas import DAY_PATTERN, ChannelStats, JobStats, answers
-from jobtrail.api.services import services, workspace
+from jobtrail.api.services import Services, services, workspace
 from jobtrail.domain import jobs, stats
+from jobtrail.domain.jobs import Link
 from jobtrail.domain.shares import share_stats
 from jobtrail.store import counters
 from jobtrail.store.shares import job_shares
@@ -40,12 +41,24 @@ def job_stats(
                 job.id,
                 days,
                 rows,
-                {link.slug: (link.channel, link.sharer) for link in job.links},
+                _shown(given, job.links),
             ),
             # Shares are all of the job's, whatever the days: a share is not a daily count.
             **share_stats(job_shares(job.id)),
         }
     )
+
+
+def _shown(
+    given: Services, links: tuple[Link, ...]
+) -> dict[str, tuple[str, str | None, str | None]]:
+    """Each link's channel, sharer as answers show it, and person."""
+    persons = people_of(given, links)
+    shown = {}
+    for link in links:
+        sharer = link_out(link, given.settings.short_base_url, persons).sharer
+        shown[link.slug] = (link.channel, sharer, link.person_id)
+    return shown
 
 
 @router.get(

@@ -19,7 +19,7 @@ RULE = "A campaign is 1 to 64 lowercase letters, digits or '-', e.g. webbutveckl
 _VALID = re.compile(PATTERN)
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 # Letters that Unicode does not decompose into a base letter and an accent.
-_SPELLED_OUT = str.maketrans(
+SPELLED_OUT = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "ł": "l"}
 )
 
@@ -33,7 +33,7 @@ def stem(title: str) -> str:
     to ``a``, ``ö`` and ``ø`` to ``o``, ``é`` to ``e``, ``æ`` to ``ae``), anything else
     separates words, cut at a word boundary to at most 40 characters; ``job`` if no word
     is left."""
-    spelled = title.lower().translate(_SPELLED_OUT)
+    spelled = title.lower().translate(SPELLED_OUT)
     ascii_only = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_only)
     kept: list[str] = []

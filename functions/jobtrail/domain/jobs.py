@@ -41,6 +41,8 @@ class Link:
     # Turned off by hand, or ending at a moment (ISO-8601): then the redirect answers 410.
     disabled: bool = False
     expires_at: str | None = None
+    # A personal link's person (``domain.people``): its ``sharer`` is then their id.
+    person_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,18 +264,23 @@ def add_link(
     sharer: str | None,
     slug: str | None,
     now: datetime,
+    person_id: str | None = None,
+    known_as: Sequence[str] = (),
 ) -> tuple[Link, bool]:
     """One more link of a job, for a channel and optionally a person and a custom slug;
     answers it and True. A sharer has one link per job and channel: asked again (in any
-    case, with any slug), it answers the link they have and False.
+    case, with any slug), it answers the link they have and False. A personal link's
+    sharer is its person's id (``person_id``); a link the job has on the channel for one
+    of ``known_as`` (the person's handle there, from before they were a person) is theirs.
     It carries the job's URL and campaign as they are when it is stored: if the job is
     edited meanwhile, the job is read again."""
     custom = check_custom_slug(slug) if slug is not None else None
     slug_attempts = edit_attempts = 0
     while slug_attempts < _SLUG_ATTEMPTS and edit_attempts < _EDIT_ATTEMPTS:
         job = get_job(store, workspace_id=workspace_id, job_id=job_id)
-        if sharer is not None and (had := _sharers_link(job, channel, sharer)) is not None:
-            return had, False
+        for name in (sharer, *known_as) if sharer is not None else ():
+            if (had := _sharers_link(job, channel, name)) is not None:
+                return had, False
         link = Link(
             slug=custom or random_slug(),
             workspace_id=workspace_id,
@@ -283,6 +290,7 @@ def add_link(
             target_url=job.url,
             campaign=job.campaign,
             created_at=iso(now),
+            person_id=person_id,
         )
         try:
             store.insert_link(link, job=job)

@@ -56,6 +56,7 @@ class Watched:
 
 class ShareStore(Protocol):
     def save_share(self, share: Share, *, now: datetime) -> bool: ...
+    def link_sharer(self, share: Share, *, now: datetime) -> None: ...
     def tracked(self, platform: str, *, now: datetime) -> list[Watched]: ...
     def note_counts(self, platform: str, post_id: str, *, reposts: int, quotes: int) -> None: ...
     def forget(self, platform: str, post_id: str) -> None: ...
@@ -152,6 +153,8 @@ class _Run:
         share = share_from_post(post, origin, seen_at=iso(self.now))
         if self.store.save_share(share, now=self.now):
             self.report.shares_new += 1
+            # Its author joins the network: the person with that handle, or a new one.
+            self.store.link_sharer(share, now=self.now)
 
     def _link_of(self, post: Post) -> LinkTarget | None:
         for url in post.linked_urls:

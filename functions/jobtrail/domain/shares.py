@@ -23,7 +23,7 @@ class Share:
     url: str | None
     kind: str
     author_id: str
-    handle: str
+    handle: str | None  # None once the person who made it was deleted (``anonymous``)
     name: str | None
     followers: int | None
     followers_first: int | None
@@ -35,6 +35,10 @@ class Share:
     created_at: str | None
     first_seen_at: str
     metrics: Mapping[str, int] = field(default_factory=dict)
+    # The person its author is, once linked (``domain.people.person_for_sharer``).
+    person_id: str | None = None
+    # Its author was deleted: it stays counted, with no author or URL.
+    anonymous: bool = False
 
     @property
     def key(self) -> str:
@@ -143,11 +147,14 @@ def share_view(share: Share) -> dict[str, Any]:
         "post_id": share.post_id,
         "url": share.url,
         "kind": share.kind,
-        "author": {
+        "author": None
+        if share.anonymous
+        else {
             "id": share.author_id,
             "handle": share.handle,
             "name": share.name,
             "followers": share.followers,
+            "person_id": share.person_id,
         },
         "parent_post_id": share.parent_post_id,
         "slug": share.slug,
@@ -195,11 +202,18 @@ def share_stats(shares: Iterable[Share]) -> dict[str, Any]:
         by_platform[share.platform] = by_platform.get(share.platform, 0) + 1
         sharer = sharers.setdefault(
             (share.platform, share.author_id),
-            {"platform": share.platform, "handle": share.handle, "shares": 0, "followers": 0},
+            {
+                "platform": share.platform,
+                "handle": None if share.anonymous else share.handle,
+                "shares": 0,
+                "followers": 0,
+            },
         )
         sharer["shares"] += 1
         sharer["followers"] = max(sharer["followers"], share.followers or 0)
-    top = sorted(sharers.values(), key=lambda s: (-s["shares"], -s["followers"], s["handle"]))
+    # A deleted person's shares still count, and their reach, but nobody is named.
+    named = [s for s in sharers.values() if s["handle"] is not None]
+    top = sorted(named, key=lambda s: (-s["shares"], -s["followers"], s["handle"]))
     return {
         "shares": {
             "total": len(listed),

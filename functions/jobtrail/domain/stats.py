@@ -67,14 +67,15 @@ def job_stats(
     job_id: str,
     days: DayRange,
     counters: Iterable[Row],
-    links: Mapping[str, tuple[str, str | None]],
+    links: Mapping[str, tuple[str, str | None, str | None]],
 ) -> dict[str, Any]:
     """``GET /api/jobs/{job_id}/stats`` from the job's counters whose days are exactly the
     range (spans of days, ``domain.spans.reading``): totals per day as
     ``all|<day>|<metric>``, every dimension as ``<dimension>|<value>|<metric>``, previews
     as ``preview|<platform>|hits``, and the job's first sight of each link's previews
     (``preview|<slug>@<platform>|first_seen``). ``links`` maps each slug to (channel,
-    sharer)."""
+    sharer as shown, person id); a personal link's clicks are counted under its person's
+    id as sharer, shown as the person's handle."""
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
@@ -110,7 +111,14 @@ def job_stats(
     bots = sum(d["bots"] for d in by_day.values())
     by_link = _listed(dims.get("link", {}), "slug", ("human", "bots"), none_as_null=False)
     for row in by_link:
-        row["channel"], row["sharer"] = links.get(row["slug"], (None, None))
+        row["channel"], row["sharer"], row["person_id"] = links.get(row["slug"], (None, None, None))
+    # A personal link's sharer is counted as its person's id.
+    people = {pid: shown for _, shown, pid in links.values() if pid is not None}
+    by_sharer = _listed(dims.get("sharer", {}), "sharer", ("human", "bots"))
+    for row in by_sharer:
+        recorded = row["sharer"]
+        row["person_id"] = recorded if recorded in people else None
+        row["sharer"] = people.get(recorded, recorded)
     return {
         "job_id": job_id,
         "from": days.first.isoformat(),
@@ -129,7 +137,7 @@ def job_stats(
             none_as_null=False,
         ),
         "by_link": by_link,
-        "by_sharer": _listed(dims.get("sharer", {}), "sharer", ("human", "bots")),
+        "by_sharer": by_sharer,
         "by_referrer": _listed(dims.get("referrer", {}), "referrer", ("human",)),
         "by_country": _listed(dims.get("country", {}), "country", ("human",)),
         "by_device": _listed(dims.get("device", {}), "device", ("human",), none_as_null=False),

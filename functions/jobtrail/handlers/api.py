@@ -16,6 +16,7 @@ from jobtrail.store.api_keys import DynamoKeyStore
 from jobtrail.store.jobs import DynamoJobStore
 from jobtrail.store.links import DynamoLinkStore
 from jobtrail.store.models import use_tables
+from jobtrail.store.people import DynamoPeopleStore
 from jobtrail.tracing import tracer
 from jobtrail.wiring import Handler, entry_point
 
@@ -28,6 +29,7 @@ def build(settings: Settings, clock: Clock) -> Handler:
         jobs=DynamoJobStore(),
         keys=DynamoKeyStore(),
         links=DynamoLinkStore(),
+        people=DynamoPeopleStore(),
     )
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

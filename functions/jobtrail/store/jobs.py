@@ -83,6 +83,7 @@ def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
             job_id=link.job_id,
             channel=link.channel,
             sharer=link.sharer,
+            person_id=link.person_id,
             target_url=link.target_url,
             campaign=link.campaign,
             created_at=link.created_at,
@@ -109,6 +110,7 @@ def _link(item: LinkItem) -> Link:
         position=int(item.sk.split("#")[-2]),
         disabled=item.status == LINK_DISABLED,
         expires_at=item.ends_at,
+        person_id=item.person_id,
     )
 
 

@@ -13,6 +13,11 @@ pk                              sk                                            it
 ``WS#<workspace>``              ``LINK#<job>#<made>#<nn>#<slug>``             a job's link
 ``WS#<workspace>``              ``CAMPAIGN#<name>``                           a campaign's claim
 ``WS#<workspace>``              ``SHARER#<job>#<channel>#<handle>``           a sharer's claim
+``WS#<workspace>``              ``PERSON#<person>``                           a person
+``WS#<workspace>``              ``HANDLE#<platform>#<handle>``                a handle's claim
+``MADE#<person>``               ``<job>#<share key>``                         a share they made
+``RECORD#<workspace>#<field>``  ``P#<person>``                                a record in a field
+``RECORD#<workspace>#<field>``  ``TOP``, ``FOLLOWED``                         a field's top lists
 ``SLUG#<slug>``                 ``LINK``                                      a link by slug
 ``SALT#<yyyy-mm-dd>``           ``SALT``                                      a day's salt
 ``STAT#<job>``                  ``D#<day>``, ``S<level>#<first day>``         a day, a span
@@ -81,6 +86,43 @@ def sharer_claim_key(job_id: str, channel: str, sharer_key: str) -> str:
     return f"SHARER#{job_id}#{channel}#{sharer_key}"
 
 
+# People
+PERSON_PREFIX = "PERSON#"  # a workspace's people: ``PERSON#<person>``
+
+
+def person_sort_key(person_id: str) -> str:
+    return f"{PERSON_PREFIX}{person_id}"
+
+
+def handle_claim_key(platform: str, handle_key: str) -> str:
+    """The claim on a handle of a platform, under its workspace: one person holds it.
+    ``handle_key`` is the handle as sharers are compared (``domain.sharers``)."""
+    return f"HANDLE#{platform}#{handle_key}"
+
+
+def person_shares_key(person_id: str) -> str:
+    """The partition of the shares a person made, one pointer each (sort key
+    ``share_pointer_key``): what deleting the person makes anonymous."""
+    return f"MADE#{person_id}"
+
+
+def share_pointer_key(job_id: str, share_key: str) -> str:
+    return f"{job_id}#{share_key}"
+
+
+RECORDS_TOP = "TOP"  # a field's best records
+RECORDS_FOLLOWED = "FOLLOWED"  # a field's people by followers
+
+
+def records_key(workspace_id: str, field: str) -> str:
+    """The partition of a field's records (who-to-ask): each person's and the top lists."""
+    return f"RECORD#{workspace_id}#{field}"
+
+
+def person_record_key(person_id: str) -> str:
+    return f"P#{person_id}"
+
+
 def slug_key(slug: str) -> str:
     return f"SLUG#{slug}"
 
@@ -146,9 +188,12 @@ def channel_visitor_key(channel: str, visitor: str) -> str:
 POLL_STATE_SORT_KEY = "STATE"
 
 
+SHARES_PREFIX = "SHARES#"
+
+
 def shares_key(job_id: str) -> str:
     """The partition of a job's shares (their sort key is the share's own key)."""
-    return f"SHARES#{job_id}"
+    return f"{SHARES_PREFIX}{job_id}"
 
 
 def tracked_posts_key(platform: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     Attribute,
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -110,6 +111,9 @@ class LinkItem(MainItem):
     job_id = UnicodeAttribute()
     channel = UnicodeAttribute()
     sharer = UnicodeAttribute(null=True)
+    # A personal link's person; its ``sharer`` is then the person's id, so that clicks and
+    # counters never hold a handle (answers show the person's handle in its place).
+    person_id = UnicodeAttribute(null=True)
     # The job's URL and campaign, copied so that a redirect is one key read (a link
     # stored before campaigns has none: its job's id is its campaign).
     target_url = UnicodeAttribute()
@@ -202,7 +206,8 @@ class ShareItem(MainItem):
     url = UnicodeAttribute(null=True)
     kind = UnicodeAttribute()
     author_id = UnicodeAttribute()
-    handle = UnicodeAttribute()
+    # Removed (with ``name`` and ``url``) when the person who made it is deleted.
+    handle = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     followers = NumberAttribute(null=True)
     followers_first = NumberAttribute(null=True)
@@ -214,6 +219,61 @@ class ShareItem(MainItem):
     created_at = UnicodeAttribute(null=True)
     first_seen_at = UnicodeAttribute()
     metrics = JSONAttribute(null=True)
+    # The person the author is (``domain.people.person_for_sharer``); absent until linked.
+    person_id = UnicodeAttribute(null=True)
+    # True once its author was deleted: it stays counted, with no author or URL.
+    anonymous = BooleanAttribute(null=True)
+
+
+class PersonItem(MainItem):
+    """A person of a workspace's network: pk ``WS#<workspace>``, sk ``PERSON#<person>``."""
+
+    workspace_id = UnicodeAttribute()
+    person_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    handles = JSONAttribute(null=True)  # platform -> handle, as given
+    fields: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, default=list)
+    email = UnicodeAttribute(null=True)
+    do_not_ask = BooleanAttribute(default=False)
+    discovered = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)
+    # The name (also without accents) and the handles, in lowercase: what ``?q=`` reads.
+    search = UnicodeAttribute()
+
+
+class HandleClaim(MainItem):
+    """Claims a handle on a platform for one person of the workspace, written in the same
+    transaction as the person (and moved in the same one as an edit of their handles)."""
+
+    person_id = UnicodeAttribute()
+
+
+class PersonShare(MainItem):
+    """Points at a share a person made (pk ``MADE#<person>``): so that deleting them finds
+    their shares without a scan."""
+
+    job_id = UnicodeAttribute()
+    share_key = UnicodeAttribute()
+
+
+class RecordItem(MainItem):
+    """A person's record in a field (``domain.asking.Record``), counted as their shares are
+    linked: pk ``RECORD#<workspace>#<field>``, sk ``P#<person>``."""
+
+    jobs = NumberAttribute(null=True)
+    shares = NumberAttribute(null=True)
+    spread = NumberAttribute(null=True)
+
+
+class TopList(MainItem):
+    """A field's bounded list of the best records (sk ``TOP``: person -> [jobs, shares,
+    spread]) or of people by followers (sk ``FOLLOWED``: person -> followers), written on
+    the condition that it is still at the version it was read at."""
+
+    entries = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
 
 
 class TrackedPost(MainItem):

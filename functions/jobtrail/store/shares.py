@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from jobtrail.domain.people import person_for_sharer
 from jobtrail.domain.poller import Watched
 from jobtrail.domain.shares import Share, merged, share_key
 from jobtrail.domain.times import iso
 from jobtrail.store.connection import condition_failed, connection, failed_conditions
 from jobtrail.store.key_shapes import (
     POLL_STATE_SORT_KEY,
+    SHARES_PREFIX,
     channel_jobs_key,
+    job_sort_key,
     poll_state_key,
     shares_key,
     tracked_posts_key,
+    workspace_key,
     workspace_stats_key,
 )
-from jobtrail.store.models import CounterItem, PollState, ShareItem, TrackedPost
+from jobtrail.store.models import CounterItem, JobItem, PollState, ShareItem, TrackedPost
+from jobtrail.store.people import DynamoPeopleStore, link_share
+from jobtrail.store.records import note_followers, refresh_tops, share_counts
 
 # A post is watched for reposts and quotes while it is younger than this (X reports on
 # a post's public metrics, reposts and quotes for 7 days).
@@ -46,6 +54,8 @@ def _share(item: ShareItem) -> Share:
         created_at=item.created_at,
         first_seen_at=item.first_seen_at,
         metrics={k: int(v) for k, v in (item.metrics or {}).items()},
+        person_id=item.person_id,
+        anonymous=bool(item.anonymous),
     )
 
 
@@ -156,15 +166,26 @@ def _refresh(share: Share) -> None:
         actions.append(ShareItem.followers.set(share.followers))
     if share.metrics:
         actions.append(ShareItem.metrics.set(dict(share.metrics)))
+    url: list[Action] = []
     if share.kind == "repost" and share.post_id is not None:
         # A repost first known from the list of reposters gets its own id, once.
         actions.append(ShareItem.post_id.set(ShareItem.post_id | share.post_id))
         if share.url is not None:
-            actions.append(ShareItem.url.set(ShareItem.url | share.url))
+            url.append(ShareItem.url.set(ShareItem.url | share.url))
         if share.created_at is not None:
             actions.append(ShareItem.created_at.set(ShareItem.created_at | share.created_at))
+    item = ShareItem(shares_key(share.job_id), share.key)
+    if url:
+        try:
+            # A URL names its author: never given back to a share whose author was deleted.
+            item.update(actions=actions + url, condition=ShareItem.anonymous.does_not_exist())
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+        else:
+            return
     if actions:
-        ShareItem(shares_key(share.job_id), share.key).update(actions=actions)
+        item.update(actions=actions)
 
 
 def track(share: Share, *, now: datetime) -> None:
@@ -279,10 +300,69 @@ def rate_limited_until(platform: str, until: datetime) -> None:
     )
 
 
+def link_sharer(share: Share, *, now: datetime) -> None:
+    """Credit a new share to the person with its author's handle on its network, or to a
+    person made for them (``discovered``, in the job's fields)."""
+    if share.handle is None or share.anonymous:
+        return
+
+    def job_tags() -> tuple[str, ...]:
+        try:
+            job = JobItem.get(
+                workspace_key(share.workspace_id), job_sort_key(share.job_id), consistent_read=True
+            )
+        except JobItem.DoesNotExist:
+            return ()
+        return tuple(job.tags or ())
+
+    tags = cache(job_tags)
+    people = DynamoPeopleStore()
+    person_id = person_for_sharer(
+        people,
+        workspace_id=share.workspace_id,
+        platform=share.platform,
+        handle=share.handle,
+        name=share.name,
+        fields=tags,
+        now=now,
+    )
+    # Their record in the job's fields (who-to-ask), counted as the share is linked.
+    counts = share_counts(share, person_id, tags())
+    if link_share(share, person_id, counts):
+        refresh_tops(share.workspace_id, counts)
+        person = people.get_person(share.workspace_id, person_id)
+        if person is not None:
+            note_followers(person, share.followers)
+
+
+def unlinked_shares() -> Iterator[Share]:
+    """Every share not yet credited to a person (nor made anonymous): one Scan of the main
+    table, for ``python -m jobtrail.admin link-sharers``."""
+    unlinked = (
+        ShareItem.pk.startswith(SHARES_PREFIX)
+        & ShareItem.person_id.does_not_exist()
+        & ShareItem.anonymous.does_not_exist()
+    )
+    for item in ShareItem.scan(filter_condition=unlinked):
+        yield _share(item)
+
+
+def link_sharers(*, now: datetime) -> dict[str, int]:
+    """Link every share not yet linked to its author's person (``link_sharer``): for the
+    shares stored before people existed, or whose linking failed. Idempotent: a linked
+    share is not read again. ``{"linked": n}``."""
+    linked = 0
+    for share in unlinked_shares():
+        link_sharer(share, now=now)
+        linked += 1
+    return {"linked": linked}
+
+
 class DynamoShareStore:
     """``jobtrail.domain.poller.ShareStore`` on DynamoDB."""
 
     save_share = staticmethod(save_share)
+    link_sharer = staticmethod(link_sharer)
     tracked = staticmethod(tracked)
     note_counts = staticmethod(note_counts)
     forget = staticmethod(forget)
