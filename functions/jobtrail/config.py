@@ -21,6 +21,8 @@ DEFAULT_KEY_CACHE_SECONDS = 60
 DEFAULT_MAX_REQUESTS = 50
 DEFAULT_SECRET_MAX_AGE_SECONDS = 300  # how long a read secret is used before reading it again
 MAX_BODY_BYTES = 64 * 1024
+# An import's body (a CSV or an ATS's job list): API Gateway itself takes up to 10 MB.
+MAX_IMPORT_BODY_BYTES = 5 * 1024 * 1024
 
 
 class SettingsError(ValueError):

@@ -91,6 +91,9 @@ LINK_OF = "/api/jobs/{job}/links/{slug}"
 KEYS = "/api/keys"
 KEY = "/api/keys/{key_id}"
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
+IMPORT_JOBS = "/api/imports/jobs"
+JOBS_CSV = "title,url,tags\nEkonom,https://careers.example.se/jobs/5,ekonomi\nBad,ftp://x.se/,\n"
+LEVER_FEED = [{"id": "a1", "text": "Backend", "hostedUrl": "https://jobs.lever.co/acme/a1"}]
 
 # (method, documented path, the status expected, how to provoke it)
 CASES: list[tuple[str, str, int, Ask]] = [
@@ -184,6 +187,14 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("DELETE", KEY, 404, _delete_key(lambda api: "0123abc")),
     ("DELETE", KEY, 409, _delete_key(lambda api: _last_key_id(api))),
     ("DELETE", KEY, 422, _delete_key(lambda api: "not-an-id")),
+    ("POST", IMPORT_JOBS, 200, _post(IMPORT_JOBS, JOBS_CSV, "text/csv")),
+    ("POST", IMPORT_JOBS, 200, _post(IMPORT_JOBS, LEVER_FEED, query="ats=lever")),
+    ("POST", IMPORT_JOBS, 400, _post(IMPORT_JOBS, "[{", query="ats=lever")),
+    ("POST", IMPORT_JOBS, 401, _post(IMPORT_JOBS, JOBS_CSV, "text/csv", api_key=None)),
+    ("POST", IMPORT_JOBS, 413, _post(IMPORT_JOBS, "x" * (5 * 1024 * 1024 + 1), "text/csv")),
+    ("POST", IMPORT_JOBS, 415, _post(IMPORT_JOBS, JOBS_CSV, "application/json")),
+    ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, "name\nx\n", "text/csv")),
+    ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, {"jobs": 1}, query="ats=lever")),
 ]
 
 
@@ -242,8 +253,13 @@ def test_slugs_running_out_is_a_documented_503(
 
     monkeypatch.setattr(DynamoJobStore, "insert_job", always_taken)
     monkeypatch.setattr(DynamoJobStore, "insert_link", always_taken)
+    monkeypatch.setattr(DynamoJobStore, "insert_jobs", lambda self, jobs: list(range(len(jobs))))
     contract = Contract.served_by(api)
-    for template, ask in ((JOBS, _post(JOBS, JOB)), (LINKS, _post(LINKS_OF, {"channel": "x"}))):
+    for template, ask in (
+        (JOBS, _post(JOBS, JOB)),
+        (LINKS, _post(LINKS_OF, {"channel": "x"})),
+        (IMPORT_JOBS, _post(IMPORT_JOBS, JOBS_CSV, "text/csv")),
+    ):
         reply = ask(api, populated)
         assert reply.status == 503
         assert reply.error_code == "slug_exhausted"

@@ -190,6 +190,10 @@ class JobSummary(BaseModel):
     tags: list[str]
     channels: list[str]
     ats_id: str | None
+    ats: str | None = Field(
+        description="the applicant tracking system a feed import brought it from "
+        "(greenhouse, lever, teamtailor); null: made here or by a CSV"
+    )
     campaign: str
     status: Status
     created_at: str
@@ -385,6 +389,25 @@ class KeyCreated(KeyOut):
 class KeyList(_Answer):
     items: list[KeyOut]
     next_cursor: str | None
+
+
+Ats = Literal["greenhouse", "lever", "teamtailor"]
+
+
+class RejectedLine(_Answer):
+    line: int = Field(
+        description="the CSV's line (the header is 1, blank lines count), or the job's place "
+        "in a feed's list (the first is 1)"
+    )
+    reason: str = Field(description="a sentence that says what to fix on that line")
+
+
+class ImportOut(_Answer):
+    created: int = Field(description="new jobs, each with one link per channel")
+    updated: int = Field(description="jobs whose title, URL or tags changed, or reopened")
+    unchanged: int = Field(description="rows that matched a job as it is (or repeated a row)")
+    closed: int = Field(description="jobs of the ATS its feed no longer lists (CSV: 0)")
+    rejected: list[RejectedLine]
 
 
 class ErrorDetail(BaseModel):

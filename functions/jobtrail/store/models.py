@@ -92,6 +92,9 @@ class JobItem(MainItem):
     updated_at = UnicodeAttribute(null=True)
     # Absent on jobs never edited: revision 0.
     revision = NumberAttribute(null=True)
+    # The ATS a feed import brought the job from, and who closed it ("hand", "import").
+    ats = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
 
 
 class CampaignItem(MainItem):
