@@ -57,6 +57,11 @@ RULES: dict[str, str] = {
     "disabled": "Give disabled as true (the link stops working) or false (it works again).",
     "expires_at": "Give expires_at as a time with its zone, e.g. 2026-12-31T23:00:00Z, or "
     "null for no end.",
+    "ats": "Give ats as greenhouse, lever or teamtailor.",
+    "board": "A board is the name the ATS gives it: 1 to 100 letters, digits, '_', '.' or '-' "
+    "(the Greenhouse board token, the Lever site name, the Teamtailor company).",
+    "api_key": "An api_key is the Teamtailor API key, 1 to 200 characters.",
+    "source_id": "A source id is 1 to 64 letters and digits, as GET /api/imports/sources lists it.",
 }
 BODY_RULE = "Send the body as a JSON object with the fields this route takes."
 GENERIC_RULE = "This value is not one this field takes."
@@ -408,6 +413,29 @@ class ImportOut(_Answer):
     unchanged: int = Field(description="rows that matched a job as it is (or repeated a row)")
     closed: int = Field(description="jobs of the ATS its feed no longer lists (CSV: 0)")
     rejected: list[RejectedLine]
+
+
+class SourceCreate(_Request):
+    ats: Ats
+    board: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")] = Field(
+        description="the Greenhouse board token, the Lever site, the Teamtailor company"
+    )
+    api_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="Teamtailor only (required there): an API key that may read jobs; "
+        "stored, never answered",
+    )
+
+
+class SourceOut(_Answer):
+    id: str
+    ats: Ats
+    board: str
+    last_synced_at: str | None = Field(description="the last import of the board; null: none yet")
+
+
+class SourceList(_Answer):
+    items: list[SourceOut]
 
 
 class ErrorDetail(BaseModel):

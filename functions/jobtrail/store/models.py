@@ -97,6 +97,18 @@ class JobItem(MainItem):
     closed_by = UnicodeAttribute(null=True)
 
 
+class ImportSourceItem(MainItem):
+    """A workspace's registered ATS board (``key_shapes.IMPORT_SOURCES_KEY``)."""
+
+    workspace_id = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    ats = UnicodeAttribute()
+    board = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    api_key = UnicodeAttribute(null=True)  # Teamtailor's; never answered
+    last_synced_at = UnicodeAttribute(null=True)
+
+
 class CampaignItem(MainItem):
     """Claims a campaign name in a workspace, so that a campaign made from a title is
     unique there. Kept when the job changes its campaign: a name once used is not made
