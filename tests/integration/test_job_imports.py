@@ -337,3 +337,20 @@ def test_imports_stay_in_their_workspace(api: Client, other_api: Client) -> None
     assert answer["closed"] == 0
     assert _feed(other_api, "lever", LEVER).json()["created"] == 1
     assert [job["status"] for job in _jobs(api)] == ["open"]
+
+
+def test_an_excel_sep_line_and_a_row_with_cells_past_the_header(api: Client) -> None:
+    text = (
+        "sep=;\r\n"  # 1: what Excel writes to say its separator
+        '"Title";"URL";"Tags"\r\n'  # 2: the header, quoted, in any case
+        "Ekonom;https://careers.example.se/jobs/5;ekonomi, lön\r\n"  # 3
+        "Säljare;https://careers.example.se/jobs/6;sälj;extra\r\n"  # 4: a cell too many
+        "Jurist;https://careers.example.se/jobs/7;juridik;;\r\n"  # 5: empty cells past it
+    )
+    answer = _csv(api, text).json()
+    assert answer["created"] == 2
+    assert answer["rejected"] == [
+        {"line": 4, "reason": "Line 4 has more cells than the header has columns."}
+    ]
+    jobs = {job["title"]: job for job in _jobs(api)}
+    assert jobs["Ekonom"]["tags"] == ["ekonomi", "lön"]

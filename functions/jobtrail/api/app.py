@@ -127,7 +127,8 @@ def _check_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any] | No
     """The error for a body route's body that is not UTF-8 JSON nested at most 32 deep, or
     None; a body that passes is handed on as text labelled JSON, the one kind Powertools
     reads. Bodies are at most 64 KiB, so parsing one here and again in Powertools costs
-    little; unparseable JSON is left to Powertools' own ``json_invalid``."""
+    little (an ATS feed of up to 5 MiB is parsed here and by its route, which reads no
+    model); unparseable JSON is left to Powertools' own ``json_invalid``."""
     headers = event.get("headers") or {}
     media_type = _media_type(headers)
     # No Content-Type is read as JSON; `curl -d` labels JSON a form by default.

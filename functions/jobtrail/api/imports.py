@@ -49,7 +49,21 @@ _IMPORT_BODY = {
             "application/json": {
                 "schema": {
                     "description": "with ?ats=: the ATS's job list as its API answers it",
-                    "oneOf": [{"type": "object"}, {"type": "array"}],
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "description": "Greenhouse (jobs) or Teamtailor (data, included)",
+                            "properties": {
+                                "jobs": {"type": "array"},
+                                "data": {"type": "array"},
+                                "included": {"type": "array"},
+                            },
+                        },
+                        {
+                            "type": "array",
+                            "description": "Lever's postings",
+                        },
+                    ],
                 }
             },
         },
