@@ -354,3 +354,11 @@ def test_an_excel_sep_line_and_a_row_with_cells_past_the_header(api: Client) -> 
     ]
     jobs = {job["title"]: job for job in _jobs(api)}
     assert jobs["Ekonom"]["tags"] == ["ekonomi", "lön"]
+
+
+def test_a_feed_job_rejected_later_keeps_its_job_open(api: Client) -> None:
+    _feed(api, "lever", LEVER)
+    broken = [{**LEVER[0], "text": "x" * 201}]  # still on the board, but not importable
+    answer = _feed(api, "lever", broken).json()
+    assert (answer["closed"], [r["line"] for r in answer["rejected"]]) == (0, [1])
+    assert [job["status"] for job in _jobs(api)] == ["open"]

@@ -57,6 +57,9 @@ class Row:
 class Rejected:
     line: int
     reason: str
+    # A feed's job rejected for what it holds is still on the board: its id, so that the
+    # import does not close its job.
+    ats_id: str | None = None
 
 
 @dataclass
@@ -266,7 +269,7 @@ def read_feed(ats: str, body: Any) -> tuple[list[Row], list[Rejected]]:
             rows.append(row)
         else:
             reason = row.reason.replace(f"Line {place}", f"Job {place} of the feed ({ats_id})")
-            rejected.append(Rejected(place, reason))
+            rejected.append(Rejected(place, reason, ats_id))
     return rows, rejected
 
 
@@ -352,6 +355,8 @@ def import_jobs(
             by_ats_id.setdefault(job.ats_id, job)
         by_url.setdefault(job.url, job)
     seen: dict[tuple[str, str], Row] = {}
+    # The ids a feed lists, its rejected jobs' too: a job still on the board stays open.
+    listed = {r.ats_id for r in rejected if r.ats_id} | {row.ats_id for row in rows}
     to_create: list[jobs.Job] = []
     to_change: list[tuple[jobs.Job, jobs.JobChanges]] = []
     for row in rows:
@@ -407,7 +412,6 @@ def import_jobs(
             to_change.append((match, changes))
     to_close: list[jobs.Job] = []
     if ats is not None:
-        listed = {row.ats_id for row in seen.values()}
         to_close = [
             job
             for job in existing
