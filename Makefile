@@ -40,8 +40,11 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
+# Tests run on every core (pytest-xdist): none depends on another or on their order.
+PYTEST_WORKERS ?= auto
+
 test: lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 	$(MAKE) --no-print-directory dates
 
 unit: install
@@ -57,7 +60,8 @@ TEST_MOMENTS := 2027-01-31T23:00:00Z 2026-12-31T23:00:00Z 2028-02-29T12:00:00Z
 dates: install
 	@for moment in $(TEST_MOMENTS); do \
 		echo "integration tests at $$moment"; \
-		JOBTRAIL_TEST_NOW=$$moment $(PY) -m pytest -q -p no:cacheprovider tests/integration || exit 1; \
+		JOBTRAIL_TEST_NOW=$$moment $(PY) -m pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider \
+			tests/integration || exit 1; \
 	done
 
 infra: install

@@ -19,7 +19,20 @@ Context a company sets (``-c key=value`` or the ``context`` of ``cdk.json``):
 ``customDomain`` and ``certificateArn``
     Optional, together: serve the API on this host name with this ACM certificate (in the
     stack's region). The stack outputs ``CustomDomainTarget``, where the company points a
-    CNAME (or a Route 53 alias) of the domain.
+    CNAME (or a Route 53 alias) of the domain: the CloudFront distribution, or the API's
+    custom domain with ``cdn=false``.
+``cdn``, ``cdnCertificateArn`` and ``originSecret``
+    CloudFront in front of the custom domain: on by default with ``customDomain``
+    (``cdn=false`` turns it off). CloudFront's certificate must be in us-east-1:
+    ``cdnCertificateArn``, or ``certificateArn`` when that is there. CloudFront adds the
+    origin secret (generated in Secrets Manager unless given) as the header
+    ``x-jobtrail-origin-secret``, and the redirect believes the viewer's country and
+    address only with it. With a custom domain, the API's execute-api address is off.
+``apiRateLimit``, ``apiBurstLimit``, ``managementRateLimit``, ``managementBurstLimit``
+    The API stage's throttle (every route; default 1000 a second, bursts of 2000) and the
+    management API's lower one (``/api/*`` behind the key; default 50 and 100).
+``tableMaxReadUnits`` and ``tableMaxWriteUnits``
+    Each table's on-demand ceiling in request units a second (default 4000 each).
 ``alarmTopicArn``
     Optional: an SNS topic every alarm notifies. Without it the alarms only show in
     CloudWatch.

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jobtrail.store.key_shapes import SALT_KEYS
+
 MAIN = "MainTable"
 EVENTS = "EventsTable"
+
+
+@dataclass(frozen=True)
+class KeyScope:
+    """Some of a table's actions, granted only on the items whose partition key is like one
+    of ``leading_keys`` (IAM's ``dynamodb:LeadingKeys``, ``StringLike``: ``*`` is any text)."""
+
+    actions: tuple[str, ...]
+    leading_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,8 @@ class Function:
     timeout_seconds: int = 10
     # DynamoDB actions the function's role is granted, per table (least privilege).
     table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Of those actions, the ones granted only on some items, per table.
+    key_scopes: dict[str, KeyScope] = field(default_factory=dict)
     uses_tracer: bool = True
 
 
@@ -47,6 +60,8 @@ class StreamConsumer:
     # which the aggregator fences its counters by. 0: none.
     window_seconds: int = 0
 
+
+_SALT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
 
 FUNCTIONS: dict[str, Function] = {
     f.name: f
@@ -80,11 +95,13 @@ FUNCTIONS: dict[str, Function] = {
             description="jobtrail short-link redirect (/{slug})",
             memory_mb=512,
             timeout_seconds=5,
-            # PutItem on the main table only makes a missing day's salt (conditional put).
+            # PutItem on the main table only makes a missing day's salt (conditional put),
+            # so it may put no other item there: not a link, not a workspace's key.
             table_actions={
                 MAIN: ("dynamodb:GetItem", "dynamodb:PutItem"),
                 EVENTS: ("dynamodb:PutItem",),
             },
+            key_scopes={MAIN: KeyScope(("dynamodb:PutItem",), (SALT_KEYS,))},
             uses_tracer=False,
         ),
         Function(
@@ -99,7 +116,9 @@ FUNCTIONS: dict[str, Function] = {
             handler="jobtrail.handlers.housekeeping.lambda_handler",
             description="jobtrail daily salt rotation",
             timeout_seconds=30,
-            table_actions={MAIN: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")},
+            # Salts only: it reads, makes and deletes them and touches nothing else.
+            table_actions={MAIN: _SALT_ACTIONS},
+            key_scopes={MAIN: KeyScope(_SALT_ACTIONS, (SALT_KEYS,))},
         ),
         Function(
             name="poller",
@@ -153,6 +172,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "api"),
     Route("GET", "/api/openapi.json", "api"),
     Route("ANY", "/api/{proxy+}", "api", authorized=True),
+    Route("GET", "/static/{proxy+}", "api"),  # jt.js, for careers pages (no key)
     Route("GET", "/{slug}", "redirect"),
     Route("HEAD", "/{slug}", "redirect"),
     # Everything else reaches the API function, which answers 404 in the API's error shape.

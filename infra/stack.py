@@ -11,26 +11,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, Node
 
 from infra.bundling import lambda_code
-from infra.constructs.api import CustomDomain, HttpEndpoint
+from infra.constructs.api import CustomDomain, HttpEndpoint, Throttle
+from infra.constructs.edge import CLOUDFRONT_HOSTED_ZONE_ID, Edge
 from infra.constructs.functions import Functions
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules, every_minutes
 from infra.constructs.secrets import SourceSecrets, VisitorSecret
 from infra.constructs.streams import StreamConsumers
-from infra.constructs.tables import Tables
+from infra.constructs.tables import Ceiling, Tables
 from infra.routes import FUNCTIONS, SCHEDULES
-from jobtrail.config import DEFAULT_MAX_REQUESTS, DEFAULT_RETENTION_DAYS
+from jobtrail.config import DEFAULT_MAX_REQUESTS, DEFAULT_RETENTION_DAYS, METRICS_NAMESPACE
 from jobtrail.sources.config import DEFAULT_BLUESKY_API, DEFAULT_X_API
 
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")
+# CloudFront takes its certificates from this region only.
+CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
+_ORIGIN_SECRET = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$")
 # A secret's complete ARN ends in the six characters Secrets Manager adds to its name.
 _SECRET_ARN = re.compile(
@@ -49,6 +54,19 @@ POLLER_FAILING_RUNS_TO_ALARM = 3
 # Days in a row a registered ATS board fails before its alarm: one failure (the ATS down
 # for a moment) is retried by the next day's run.
 ATS_FAILING_DAYS_TO_ALARM = 2
+
+# What the stack lets through before it throttles, unless the company sets otherwise. The
+# stage's limit is every route's: a viral job's redirects (1,000 clicks a second and its
+# bursts) pass. The management API, used by a few recruiters, gets far less, so that a
+# flood there cannot take what the redirect needs. Each table may use at most so many
+# request units a second on demand: four times a viral job's, and a bound on the bill.
+DEFAULT_API_THROTTLE = Throttle(rate=1000, burst=2000)
+DEFAULT_MANAGEMENT_THROTTLE = Throttle(rate=50, burst=100)
+DEFAULT_TABLE_CEILING = Ceiling(read_units=4000, write_units=4000)
+# API Gateway's and DynamoDB's own account-level quotas, the most a context may ask.
+MAX_API_RATE = 10_000
+MAX_API_BURST = 5_000
+MAX_TABLE_UNITS = 40_000
 
 
 class SettingsError(ValueError):
@@ -101,6 +119,30 @@ def _base_url(node: Node, key: str, *, schemes: tuple[str, ...], example: str) -
     return url.rstrip("/")
 
 
+def _switch(node: Node, key: str) -> bool | None:
+    raw: Any = node.try_get_context(key)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if str(raw).strip().lower() in ("true", "false"):
+        return str(raw).strip().lower() == "true"
+    raise SettingsError(f"context {key!r} must be true or false; got {raw!r}")
+
+
+def _throttle(node: Node, prefix: str, default: Throttle) -> Throttle:
+    rate = _whole_number(node, f"{prefix}RateLimit", 1, MAX_API_RATE, "requests a second")
+    burst = _whole_number(node, f"{prefix}BurstLimit", 1, MAX_API_BURST, "requests")
+    return Throttle(
+        rate=default.rate if rate is None else rate,
+        burst=default.burst if burst is None else burst,
+    )
+
+
+def _certificate_region(arn: str) -> str:
+    return arn.split(":")[3]
+
+
 def _secret_arn(node: Node, key: str) -> str | None:
     arn = _text(node, key)
     if arn is not None and not _SECRET_ARN.match(arn):
@@ -126,6 +168,14 @@ class DeploymentSettings:
     # Existing secrets to use instead of the ones the stack creates.
     x_bearer_token_secret_arn: str | None = None
     bluesky_secret_arn: str | None = None
+    # CloudFront in front of the custom domain (the default with one), its certificate (in
+    # us-east-1) and the origin secret (None: generated in Secrets Manager).
+    cdn: bool = False
+    cdn_certificate_arn: str | None = None
+    origin_secret: str | None = None
+    api_throttle: Throttle = DEFAULT_API_THROTTLE
+    management_throttle: Throttle = DEFAULT_MANAGEMENT_THROTTLE
+    table_ceiling: Ceiling = DEFAULT_TABLE_CEILING
 
     @classmethod
     def from_context(cls, node: Node) -> DeploymentSettings:
@@ -168,7 +218,49 @@ class DeploymentSettings:
             node, "blueskyApiBaseUrl", schemes=("https",), example=DEFAULT_BLUESKY_API
         )
 
+        cdn = _switch(node, "cdn")
+        cdn = custom_domain is not None if cdn is None else cdn
+        cdn_certificate_arn = _text(node, "cdnCertificateArn")
+        origin_secret = _text(node, "originSecret")
+        if cdn:
+            cdn_certificate_arn = _cdn_certificate(custom_domain, cdn_certificate_arn)
+        elif cdn_certificate_arn is not None or origin_secret is not None:
+            raise SettingsError(
+                "contexts 'cdnCertificateArn' and 'originSecret' are for CloudFront, which "
+                "needs 'customDomain' (and 'cdn' not false)"
+            )
+        if origin_secret is not None and not _ORIGIN_SECRET.match(origin_secret):
+            raise SettingsError(
+                "context 'originSecret' must be 32 to 128 letters, digits, '-' or '_' "
+                "(a random value: `openssl rand -hex 32`)"
+            )
+
+        api_throttle = _throttle(node, "api", DEFAULT_API_THROTTLE)
+        management_throttle = _throttle(node, "management", DEFAULT_MANAGEMENT_THROTTLE)
+        if (
+            management_throttle.rate > api_throttle.rate
+            or management_throttle.burst > api_throttle.burst
+        ):
+            raise SettingsError(
+                "contexts 'managementRateLimit' and 'managementBurstLimit' must not be above "
+                f"'apiRateLimit' and 'apiBurstLimit' ({api_throttle.rate} and "
+                f"{api_throttle.burst}): the stage's limit bounds every route"
+            )
+        read_units = _whole_number(node, "tableMaxReadUnits", 1, MAX_TABLE_UNITS, "read units")
+        write_units = _whole_number(node, "tableMaxWriteUnits", 1, MAX_TABLE_UNITS, "write units")
+
         return cls(
+            cdn=cdn,
+            cdn_certificate_arn=cdn_certificate_arn,
+            origin_secret=origin_secret,
+            api_throttle=api_throttle,
+            management_throttle=management_throttle,
+            table_ceiling=Ceiling(
+                read_units=DEFAULT_TABLE_CEILING.read_units if read_units is None else read_units,
+                write_units=(
+                    DEFAULT_TABLE_CEILING.write_units if write_units is None else write_units
+                ),
+            ),
             short_base_url=short_base_url,
             retention_days=DEFAULT_RETENTION_DAYS if retention_days is None else retention_days,
             custom_domain=custom_domain,
@@ -180,6 +272,34 @@ class DeploymentSettings:
             x_bearer_token_secret_arn=_secret_arn(node, "xBearerTokenSecretArn"),
             bluesky_secret_arn=_secret_arn(node, "blueskySecretArn"),
         )
+
+
+def _cdn_certificate(custom_domain: CustomDomain | None, given: str | None) -> str:
+    """The certificate CloudFront serves the custom domain with: ``cdnCertificateArn``, else
+    the custom domain's own when that is in us-east-1."""
+    if custom_domain is None:
+        raise SettingsError(
+            "context 'cdn' needs 'customDomain': CloudFront reaches the API by its custom "
+            "domain, the API's own execute-api address does not answer for another host name"
+        )
+    if given is not None:
+        if (
+            not _CERTIFICATE_ARN.match(given)
+            or _certificate_region(given) != CLOUDFRONT_CERTIFICATE_REGION
+        ):
+            raise SettingsError(
+                "context 'cdnCertificateArn' must be an ACM certificate ARN in us-east-1, "
+                f"where CloudFront takes its certificates; got {given!r}"
+            )
+        return given
+    if _certificate_region(custom_domain.certificate_arn) == CLOUDFRONT_CERTIFICATE_REGION:
+        return custom_domain.certificate_arn
+    raise SettingsError(
+        "context 'cdnCertificateArn' is needed: CloudFront serves the custom domain with a "
+        "certificate in us-east-1, and 'certificateArn' is in "
+        f"{_certificate_region(custom_domain.certificate_arn)}. Request one for "
+        f"{custom_domain.name} there, or deploy with -c cdn=false"
+    )
 
 
 class JobtrailStack(Stack):
@@ -194,10 +314,28 @@ class JobtrailStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
-        self.tables = Tables(self, "Tables")
+        self.tables = Tables(self, "Tables", ceiling=settings.table_ceiling)
         self.api = HttpEndpoint(
-            self, "Api", log_retention=LOG_RETENTION, custom_domain=settings.custom_domain
+            self,
+            "Api",
+            log_retention=LOG_RETENTION,
+            throttle=settings.api_throttle,
+            management_throttle=settings.management_throttle,
+            custom_domain=settings.custom_domain,
+            disable_execute_api_endpoint=settings.custom_domain is not None,
         )
+        self.edge: Edge | None = None
+        if settings.cdn:
+            assert settings.custom_domain is not None
+            assert settings.cdn_certificate_arn
+            self.edge = Edge(
+                self,
+                "Edge",
+                api=self.api,
+                domain=settings.custom_domain,
+                certificate_arn=settings.cdn_certificate_arn,
+                origin_secret=settings.origin_secret,
+            )
         self.short_base_url = self._short_base_url()
         self.source_secrets = SourceSecrets(
             self,
@@ -215,12 +353,14 @@ class JobtrailStack(Stack):
                 "SHORT_BASE_URL": self.short_base_url,
                 "CLICK_RETENTION_DAYS": str(settings.retention_days),
             },
-            # The redirect's ORIGIN_SECRET is not set yet: it belongs with the CloudFront
-            # distribution that sends it as the x-jobtrail-origin-secret header (a secret
-            # both read, not a value in the template). Until then clicks have no country.
+            # The redirect believes a request's country only with the origin secret that
+            # CloudFront adds; without CloudFront it has none, and clicks have no country.
             function_environment={
                 POLLER: self._poller_environment(),
-                REDIRECT: self.visitor_secret.environment(),
+                REDIRECT: {
+                    **self.visitor_secret.environment(),
+                    **(self.edge.redirect_environment() if self.edge else {}),
+                },
             },
             log_retention=LOG_RETENTION,
         )
@@ -243,6 +383,7 @@ class JobtrailStack(Stack):
             "click_records_failed",
             meaning="Click records the aggregator could not count (see its log).",
         )
+        self._alarm_on_throttling()
         self.streams = StreamConsumers(
             self,
             "Streams",
@@ -298,6 +439,42 @@ class JobtrailStack(Stack):
         )
         self._outputs()
 
+    def _alarm_on_throttling(self) -> None:
+        """An alarm when the API or a table throttles: a flood, or a job more viral than
+        the limits allow (raise them, they are context)."""
+        throttled = logs.MetricFilter(
+            self.api,
+            "ThrottledRequests",
+            log_group=self.api.access_logs,
+            metric_namespace=METRICS_NAMESPACE,
+            metric_name="requests_throttled",
+            filter_pattern=logs.FilterPattern.string_value("$.status", "=", "429"),
+            metric_value="1",
+        )
+        self.monitoring.alarm_on_any(
+            throttled.metric(period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM),
+            name="requests_throttled",
+            meaning="The API answered 429 Too Many Requests: requests came faster than "
+            "apiRateLimit/apiBurstLimit (or managementRateLimit/managementBurstLimit on "
+            "/api/*) allow. A flood, or a job gone viral: raise the limits if it is real.",
+        )
+        for logical_id, table in self.tables.by_logical_id.items():
+            self.monitoring.alarm_on_any(
+                cloudwatch.MathExpression(
+                    expression="FILL(reads, 0) + FILL(writes, 0)",
+                    using_metrics={
+                        "reads": table.metric("ReadThrottleEvents", statistic="Sum"),
+                        "writes": table.metric("WriteThrottleEvents", statistic="Sum"),
+                    },
+                    period=Duration.minutes(5),
+                    label=f"{logical_id} throttle events",
+                ),
+                name=f"{logical_id}_throttled",
+                meaning=f"DynamoDB throttled requests on the {logical_id}: past its "
+                "on-demand ceiling (tableMaxReadUnits/tableMaxWriteUnits) or one item's "
+                "partition limit. Clicks whose write fails are logged for replay.",
+            )
+
     def _poller_environment(self) -> dict[str, str]:
         return {
             **self.source_secrets.environment(),
@@ -314,7 +491,13 @@ class JobtrailStack(Stack):
         return self.api.endpoint
 
     def _outputs(self) -> None:
-        CfnOutput(self, "ApiUrl", value=self.api.url, description="The HTTP API's own URL")
+        # With a custom domain the execute-api address is off: the API answers there only.
+        CfnOutput(
+            self,
+            "ApiUrl",
+            value=f"{self.short_base_url}/" if self.settings.custom_domain else self.api.url,
+            description="The HTTP API's URL",
+        )
         CfnOutput(
             self,
             "ShortBaseUrl",
@@ -328,7 +511,18 @@ class JobtrailStack(Stack):
                 value=table.table_name,
                 description=f"The DynamoDB table of {self.tables.specs[logical_id].env_var}",
             )
-        if self.api.domain is not None:
+        if self.edge is not None:
+            CfnOutput(
+                self,
+                "CustomDomainTarget",
+                value=self.edge.distribution.distribution_domain_name,
+                description=(
+                    "Point the custom domain here (CloudFront): a CNAME, or a Route 53 alias "
+                    "with the hosted zone CustomDomainHostedZoneId"
+                ),
+            )
+            CfnOutput(self, "CustomDomainHostedZoneId", value=CLOUDFRONT_HOSTED_ZONE_ID)
+        elif self.api.domain is not None:
             CfnOutput(
                 self,
                 "CustomDomainTarget",

@@ -21,4 +21,5 @@ for _name, _value in {
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
-pytest_plugins = ["tests.fakes.fixtures"]
+# The second checks each function's DynamoDB calls in the integration tests against its role.
+pytest_plugins = ["tests.fakes.fixtures", "tests.integration.dynamodb_calls"]

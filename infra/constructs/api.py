@@ -50,6 +50,14 @@ class CustomDomain:
     certificate_arn: str  # an ACM certificate for it, in the stack's region
 
 
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway's token bucket: requests a second on average, and at once."""
+
+    rate: int
+    burst: int
+
+
 @jsii.implements(apigwv2.IAccessLogSettings)
 class _AccessLogSettings:
     def __init__(self, log_group: logs.ILogGroup) -> None:
@@ -89,15 +97,22 @@ class HttpEndpoint(Construct):
         construct_id: str,
         *,
         log_retention: logs.RetentionDays,
+        throttle: Throttle,
+        management_throttle: Throttle,
         custom_domain: CustomDomain | None = None,
+        disable_execute_api_endpoint: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.management_throttle = management_throttle
         self.http_api = apigwv2.HttpApi(
             self,
             "HttpApi",
             description="jobtrail: short links and the management API",
             # Made below, with access logs, which the default stage cannot have.
             create_default_stage=False,
+            # With a domain of its own, the API answers there only: nobody goes around it
+            # (and around CloudFront in front of it) by the execute-api address.
+            disable_execute_api_endpoint=disable_execute_api_endpoint,
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         self.domain: apigwv2.DomainName | None = None
@@ -120,6 +135,8 @@ class HttpEndpoint(Construct):
             auto_deploy=True,
             access_log_settings=_AccessLogSettings(self.access_logs),
             domain_mapping=domain_mapping,
+            # Every route's default; the management API has a lower one (``add_routes``).
+            throttle=apigwv2.ThrottleSettings(rate_limit=throttle.rate, burst_limit=throttle.burst),
         )
         self.routes: dict[Route, apigwv2.HttpRoute] = {}
 
@@ -132,6 +149,29 @@ class HttpEndpoint(Construct):
     def endpoint(self) -> str:
         """``https://<api id>.execute-api.<region>.amazonaws.com``, without a trailing slash."""
         return self.http_api.api_endpoint
+
+    def _throttle_management_routes(self) -> None:
+        """The management API's routes (those behind the key authorizer) get their own,
+        lower limit: a flood of API calls, each reading many items, must not take the
+        capacity the redirect needs, nor run up the bill."""
+        managed = {
+            f"{route.method} {route.path}": http_route
+            for route, http_route in self.routes.items()
+            if route.authorized
+        }
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        # A JSON map of route keys in CloudFormation, so its entries are written as such.
+        cfn_stage.route_settings = {
+            key: {
+                "ThrottlingRateLimit": self.management_throttle.rate,
+                "ThrottlingBurstLimit": self.management_throttle.burst,
+            }
+            for key in managed
+        }
+        # API Gateway refuses settings for a route it does not have yet.
+        for http_route in managed.values():
+            self.stage.node.add_dependency(http_route)
 
     def add_routes(self, functions: Mapping[str, lambda_.IFunction]) -> None:
         # One integration per function, shared by its routes.
@@ -162,6 +202,7 @@ class HttpEndpoint(Construct):
             if not route.authorized:
                 acknowledge(http_route, "AwsSolutions-APIG4", _public_reason(route))
             self.routes[route] = http_route
+        self._throttle_management_routes()
         # CDK writes an empty list; leave the property out, which is what CloudFormation and
         # API Gateway document as "no identity source" for a REQUEST authorizer.
         cfn_authorizer = self.http_api.node.find_child(AUTHORIZER_ID).node.default_child

@@ -50,8 +50,9 @@ class Functions(Construct):
     """One function per ``FUNCTIONS`` entry, all running the one shared code asset.
 
     Each role grants the function's ``table_actions`` on its tables and nothing else on
-    DynamoDB; writing to its own log group; and X-Ray. Stream reads and the failure queue are
-    granted by the event source that needs them, a secret by whoever passes it.
+    DynamoDB (those of its ``key_scopes`` only on the items whose partition key they name);
+    writing to its own log group; and X-Ray. Stream reads and the failure queue are granted
+    by the event source that needs them, a secret by whoever passes it.
 
     ``environment`` reaches every function; ``function_environment`` adds settings only one
     function reads (the poller's secrets and API base URLs), by function name.
@@ -85,7 +86,26 @@ class Functions(Construct):
                 description=f"jobtrail {function.name} function: only what it uses",
             )
             for table_id, actions in function.table_actions.items():
-                tables.by_logical_id[table_id].grant(role, *actions)
+                table = tables.by_logical_id[table_id]
+                scope = function.key_scopes.get(table_id)
+                scoped = scope.actions if scope else ()
+                if set(scoped) - set(actions):
+                    raise ValueError(f"{function.name}: key scope of actions it is not granted")
+                anywhere = [action for action in actions if action not in scoped]
+                if anywhere:
+                    table.grant(role, *anywhere)
+                if scope is not None:
+                    role.add_to_principal_policy(
+                        iam.PolicyStatement(
+                            actions=list(scope.actions),
+                            resources=[table.table_arn],
+                            conditions={
+                                "ForAllValues:StringLike": {
+                                    "dynamodb:LeadingKeys": list(scope.leading_keys)
+                                }
+                            },
+                        )
+                    )
             log_group = logs.LogGroup(self, f"{name}Logs", retention=log_retention)
             log_group.grant_write(role)
             self.by_name[function.name] = lambda_.Function(

@@ -58,7 +58,7 @@ class Monitoring(Construct):
     def _any_count(
         self,
         construct_id: str,
-        metric: cloudwatch.Metric,
+        metric: cloudwatch.IMetric,
         *,
         meaning: str,
         periods_in_a_row: int,
@@ -78,6 +78,19 @@ class Monitoring(Construct):
                 datapoints_to_alarm=periods_in_a_row if periods_in_a_row > 1 else None,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
+        )
+
+    def alarm_on_any(
+        self,
+        metric: cloudwatch.IMetric,
+        *,
+        name: str,
+        meaning: str,
+        periods_in_a_row: int = 1,
+    ) -> cloudwatch.Alarm:
+        """Any count of a metric (or a sum of metrics) that should stay at zero."""
+        return self._any_count(
+            f"{pascal(name)}Alarm", metric, meaning=meaning, periods_in_a_row=periods_in_a_row
         )
 
     def alarm_on_errors(

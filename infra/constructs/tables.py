@@ -4,6 +4,7 @@ models), so the keys CDK creates are the keys the code queries."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
@@ -22,11 +23,21 @@ def _attribute(key: KeyAttribute) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=key.name, type=_ATTRIBUTE_TYPES[key.type])
 
 
-class Tables(Construct):
-    """Every table of ``TABLES``: on-demand, point-in-time recovery, encrypted with the AWS
-    managed key, kept when the stack goes (the data is the company's)."""
+@dataclass(frozen=True)
+class Ceiling:
+    """The most request units a second one table may use on demand (DynamoDB's maximum
+    throughput): past it, requests are throttled rather than billed."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    read_units: int
+    write_units: int
+
+
+class Tables(Construct):
+    """Every table of ``TABLES``: on-demand up to ``ceiling``, point-in-time recovery,
+    encrypted with the AWS managed key, kept when the stack goes (the data is the
+    company's)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, ceiling: Ceiling) -> None:
         super().__init__(scope, construct_id)
         self.specs: dict[str, TableSpec] = {spec.logical_id: spec for spec in TABLES}
         self.by_logical_id: dict[str, dynamodb.Table] = {}
@@ -37,6 +48,8 @@ class Tables(Construct):
                 partition_key=_attribute(spec.partition_key),
                 sort_key=_attribute(spec.sort_key) if spec.sort_key else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                max_read_request_units=ceiling.read_units,
+                max_write_request_units=ceiling.write_units,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),

@@ -26,6 +26,9 @@ SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 CERTIFICATE_ARN = (
     "arn:aws:acm:eu-north-1:123456789012:certificate/0b5e1d1c-7f3a-4c55-9a57-1f0c6f1d2e3a"
 )
+CDN_CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/5c1e7a2b-93d4-4f0e-8b6a-2d7f9e3c4b1a"
+)
 TOPIC_ARN = "arn:aws:sns:eu-north-1:123456789012:jobtrail-alarms"
 X_TOKEN_SECRET_ARN = "arn:aws:secretsmanager:eu-north-1:123456789012:secret:acme/x-token-AbC123"
 BLUESKY_SECRET_ARN = (
@@ -116,8 +119,13 @@ def role_statements(synthesized: Synthesized, function_id: str) -> list[dict[str
     return statements
 
 
+LEADING_KEYS = "ForAllValues:StringLike"
+
+
 def dynamodb_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """DynamoDB actions per resource: ``<table>`` (its ARN), ``<table>.StreamArn`` or ``*``."""
+    """DynamoDB actions per resource: ``<table>`` (its ARN), ``<table>.StreamArn`` or ``*``;
+    ``<table>[<pattern>,...]`` for those granted only on items whose partition key is like
+    the patterns (``dynamodb:LeadingKeys``). Any other condition fails the reading."""
     grants: dict[str, set[str]] = defaultdict(set)
     for statement in statements:
         assert statement["Effect"] == "Allow", statement
@@ -126,15 +134,36 @@ def dynamodb_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
         }
         if not actions:
             continue
+        scope = ""
+        if "Condition" in statement:
+            assert list(statement["Condition"]) == [LEADING_KEYS], statement
+            assert list(statement["Condition"][LEADING_KEYS]) == ["dynamodb:LeadingKeys"]
+            patterns = as_list(statement["Condition"][LEADING_KEYS]["dynamodb:LeadingKeys"])
+            scope = f"[{','.join(patterns)}]"
         for resource in as_list(statement["Resource"]):
             if resource == "*":
                 grants["*"] |= actions
             elif isinstance(resource, dict) and "Fn::GetAtt" in resource:
                 table, attribute = resource["Fn::GetAtt"]
-                grants[table if attribute == "Arn" else f"{table}.{attribute}"] |= actions
+                name = table if attribute == "Arn" else f"{table}.{attribute}"
+                grants[name + scope] |= actions
             else:
                 raise AssertionError(f"DynamoDB actions on an unexpected resource: {resource!r}")
     return dict(grants)
+
+
+def expected_grants(function: str) -> dict[str, set[str]]:
+    """What ``dynamodb_grants`` reads off the role of a function, from the route table."""
+    spec = FUNCTIONS[function]
+    expected: dict[str, set[str]] = {}
+    for table, actions in spec.table_actions.items():
+        scope = spec.key_scopes.get(table)
+        scoped = set(scope.actions) if scope else set()
+        if set(actions) - scoped:
+            expected[table] = set(actions) - scoped
+        if scope is not None:
+            expected[f"{table}[{','.join(scope.leading_keys)}]"] = scoped
+    return expected
 
 
 def secret_grants(synthesized: Synthesized) -> dict[str, dict[str, set[str]]]:

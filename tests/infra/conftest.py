@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from cdk_harness import (
     BLUESKY_SECRET_ARN,
+    CDN_CERTIFICATE_ARN,
     CERTIFICATE_ARN,
     TOPIC_ARN,
     X_TOKEN_SECRET_ARN,
@@ -22,12 +23,13 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def on_custom_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The stack with everything a company can set, set."""
+    """The stack with everything a company can set, set: CloudFront in front."""
     return synthesize(
         tmp_path_factory.mktemp("custom-domain"),
         {
             "customDomain": "go.acme.example",
             "certificateArn": CERTIFICATE_ARN,
+            "cdnCertificateArn": CDN_CERTIFICATE_ARN,
             "retentionDays": "30",
             "alarmTopicArn": TOPIC_ARN,
             "pollMinutes": "5",
@@ -36,5 +38,20 @@ def on_custom_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             "xMaxRequestsPerRun": "20",
             "xBearerTokenSecretArn": X_TOKEN_SECRET_ARN,
             "blueskySecretArn": BLUESKY_SECRET_ARN,
+            "apiRateLimit": "500",
+            "apiBurstLimit": "800",
+            "managementRateLimit": "20",
+            "managementBurstLimit": "40",
+            "tableMaxReadUnits": "3000",
+            "tableMaxWriteUnits": "2000",
         },
+    )
+
+
+@pytest.fixture(scope="session")
+def without_cdn(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """A custom domain served by the API itself, without CloudFront."""
+    return synthesize(
+        tmp_path_factory.mktemp("without-cdn"),
+        {"customDomain": "go.acme.example", "certificateArn": CERTIFICATE_ARN, "cdn": "false"},
     )

@@ -17,7 +17,7 @@ IGNORED = [
 ]
 
 
-@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain"])
+@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain", "without_cdn"])
 def test_the_template_passes_cfn_lint(stack: str, request: pytest.FixtureRequest) -> None:
     # Given the synthesized template as CloudFormation receives it, with and without the
     # optional settings

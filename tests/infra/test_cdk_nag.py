@@ -27,7 +27,7 @@ def _findings(report: Any) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain"])
+@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain", "without_cdn"])
 def test_the_stack_has_no_unacknowledged_finding(
     stack: str, request: pytest.FixtureRequest
 ) -> None:
@@ -52,9 +52,12 @@ def _acknowledgments(synthesized: Synthesized) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_every_acknowledgment_says_why_it_is_safe(synthesized: Synthesized) -> None:
-    # Given the acknowledged findings of the stack
-    acknowledgments = _acknowledgments(synthesized)
+@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain"])
+def test_every_acknowledgment_says_why_it_is_safe(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    # Given the acknowledged findings of the stack, with and without CloudFront
+    acknowledgments = _acknowledgments(request.getfixturevalue(stack))
 
     # When their reasons are read
     # Then each names what it is about in a sentence of its own
@@ -63,7 +66,11 @@ def test_every_acknowledgment_says_why_it_is_safe(synthesized: Synthesized) -> N
         assert len(reason.split()) >= 12, (path, rule, reason)
 
 
-def test_the_template_records_the_acknowledgments_for_review(synthesized: Synthesized) -> None:
+@pytest.mark.parametrize("stack", ["synthesized", "on_custom_domain"])
+def test_the_template_records_the_acknowledgments_for_review(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    synthesized: Synthesized = request.getfixturevalue(stack)
     # Given the deployed template
     # When a reviewer reads the resources' metadata
     recorded = {

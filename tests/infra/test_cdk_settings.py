@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import App
 from cdk_harness import (
     BLUESKY_SECRET_ARN,
+    CDN_CERTIFICATE_ARN,
     CERTIFICATE_ARN,
     TOPIC_ARN,
     X_TOKEN_SECRET_ARN,
@@ -101,6 +102,36 @@ def test_every_alarm_notifies_the_companys_topic(on_custom_domain: Synthesized) 
         ({"xApiBaseUrl": "api.x.com"}, "xApiBaseUrl"),
         ({"blueskyApiBaseUrl": "https://bsky.social/?x=1"}, "blueskyApiBaseUrl"),
         ({"xBearerTokenSecretArn": "Jobtrail/x-bearer-token"}, "xBearerTokenSecretArn"),
+        # CloudFront needs a custom domain, and a certificate for it in us-east-1
+        ({"cdn": "true"}, "customDomain"),
+        ({"cdn": "maybe"}, "cdn"),
+        (
+            {"customDomain": "go.acme.example", "certificateArn": CERTIFICATE_ARN},
+            "cdnCertificateArn",
+        ),
+        (
+            {
+                "customDomain": "go.acme.example",
+                "certificateArn": CERTIFICATE_ARN,
+                "cdnCertificateArn": CERTIFICATE_ARN,
+            },
+            "cdnCertificateArn",
+        ),
+        ({"originSecret": "0123456789abcdef0123456789abcdef"}, "originSecret"),
+        (
+            {
+                "customDomain": "go.acme.example",
+                "certificateArn": CDN_CERTIFICATE_ARN,
+                "originSecret": "short",
+            },
+            "originSecret",
+        ),
+        ({"apiRateLimit": 0}, "apiRateLimit"),
+        ({"apiBurstLimit": "5001"}, "apiBurstLimit"),
+        ({"managementRateLimit": "2000"}, "managementRateLimit"),
+        ({"apiBurstLimit": "50"}, "managementBurstLimit"),
+        ({"tableMaxReadUnits": "40001"}, "tableMaxReadUnits"),
+        ({"tableMaxWriteUnits": "lots"}, "tableMaxWriteUnits"),
         (
             # A partial ARN: without the six characters Secrets Manager adds to the name.
             {"blueskySecretArn": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:login"},
@@ -136,6 +167,10 @@ def test_unset_settings_take_their_defaults() -> None:
     assert settings.x_max_requests_per_run == 50
     assert settings.x_bearer_token_secret_arn is None
     assert settings.bluesky_secret_arn is None
+    assert not settings.cdn  # no custom domain, no CloudFront
+    assert (settings.api_throttle.rate, settings.api_throttle.burst) == (1000, 2000)
+    assert (settings.management_throttle.rate, settings.management_throttle.burst) == (50, 100)
+    assert settings.table_ceiling.read_units == settings.table_ceiling.write_units == 4000
 
 
 def _poller_variables(synthesized: Synthesized) -> dict[str, Any]:
@@ -156,7 +191,7 @@ def test_the_poller_polls_as_often_as_the_company_chose(on_custom_domain: Synthe
     [alarm] = [
         alarm["Properties"]
         for alarm in on_custom_domain.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == "Errors"
+        if alarm["Properties"].get("MetricName") == "Errors"
         and alarm["Properties"]["Dimensions"][0]["Value"] == {"Ref": poller}
     ]
 
@@ -185,10 +220,16 @@ def test_existing_secrets_are_used_instead_of_new_ones(on_custom_domain: Synthes
     # When the stack is synthesized with them
     variables = _poller_variables(on_custom_domain)
 
-    # Then no secret is made for the networks (only the redirect's visitor secret, which
-    # is the stack's own), the poller reads those, and only the poller may
-    visitor_secret = logical_id(on_custom_domain, on_custom_domain.stack.visitor_secret.secret)
-    assert set(on_custom_domain.of_type("AWS::SecretsManager::Secret")) == {visitor_secret}
+    # Then no secret is made for the networks (only the stack's own: the redirect's visitor
+    # secret and CloudFront's origin secret), the poller reads those, and only the poller may
+    stack = on_custom_domain.stack
+    assert stack.edge is not None
+    assert stack.edge.secret is not None
+    own = {
+        logical_id(on_custom_domain, stack.visitor_secret.secret),
+        logical_id(on_custom_domain, stack.edge.secret),
+    }
+    assert set(on_custom_domain.of_type("AWS::SecretsManager::Secret")) == own
     assert "XBearerTokenSecretName" not in on_custom_domain.outputs
     assert variables["X_BEARER_TOKEN_SECRET"] == X_TOKEN_SECRET_ARN
     assert variables["BLUESKY_SECRET"] == BLUESKY_SECRET_ARN

@@ -23,6 +23,16 @@ from jobtrail.config import Settings
 from jobtrail.domain.times import iso
 from jobtrail.store.workspaces import create_workspace
 from tests.fakes.clock import FakeClock
+from tests.integration.dynamodb_calls import RECORDER, Recorder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dynamodb_calls() -> Iterator[Recorder]:
+    """What each function asks of DynamoDB in this session, checked at its end against
+    the function's role (``tests.integration.dynamodb_calls``)."""
+    with RECORDER.installed():
+        yield RECORDER
+
 
 # The key of the visitor hash in every integration test; never in a table.
 TEST_VISITOR_SECRET = b"jobtrail tests: the visitor secret"

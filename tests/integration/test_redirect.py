@@ -141,6 +141,44 @@ def test_a_country_without_the_right_origin_secret_is_not_stored(
     assert [c.country for c in _clicks()] == [None]
 
 
+@pytest.mark.settings(origin_secret=ORIGIN_SECRET)
+def test_visitors_behind_one_cloudfront_edge_are_told_apart_by_their_own_address(
+    api: Client, job: dict[str, Any], aws: Any, clock: FakeClock
+) -> None:
+    # Given a redirect behind CloudFront, where every request comes from an edge server
+    slug = job["links"][0]["slug"]
+
+    def through_cloudfront(viewer: str, secret: str) -> None:
+        api.dispatcher.request(
+            "GET",
+            f"/{slug}",
+            headers={
+                "user-agent": CHROME,
+                "cloudfront-viewer-address": f"{viewer}:53211",
+                "x-jobtrail-origin-secret": secret,
+            },
+            source_ip="130.176.0.10",
+        )
+        clock.advance(1)  # the clicks in order
+
+    # When two visitors with the same browser click through the same edge, each twice
+    for viewer in ("198.51.100.10", "198.51.100.10", "2001:db8::7", "2001:db8::7"):
+        through_cloudfront(viewer, ORIGIN_SECRET)
+    # and someone claims an address without the origin secret
+    through_cloudfront("192.0.2.99", "guess")
+    through_cloudfront("192.0.2.98", "guess")
+
+    # Then the two are two visitors, each the same on both clicks, while the unproven
+    # claims count as the edge's own address (one visitor); no address is stored
+    first, again, second, second_again, claim, other_claim = (c.visitor for c in _clicks())
+    assert first == again
+    assert second == second_again
+    assert first != second
+    assert claim == other_claim
+    assert claim not in (first, second)
+    assert "198.51.100.10" not in repr(all_items(aws))
+
+
 def test_no_address_is_stored_and_a_visitor_is_one_per_day(
     api: Client, job: dict[str, Any], aws: Any, clock: FakeClock
 ) -> None:

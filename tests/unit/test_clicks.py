@@ -11,6 +11,7 @@ from jobtrail.domain.clicks import (
     device_class,
     record,
     referrer_host,
+    viewer_address,
     viewer_country,
 )
 
@@ -180,3 +181,37 @@ def test_the_country_is_believed_only_with_the_origin_secret(
     headers: dict[str, str], configured: str | None, country: str | None
 ) -> None:
     assert viewer_country(headers, origin_secret=configured) == country
+
+
+ADDRESS = {"cloudfront-viewer-address": "198.51.100.10:46532"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "configured", "address"),
+    [
+        # Behind the stack's CloudFront, the viewer's own address (many share an edge)
+        ({**ADDRESS, "x-jobtrail-origin-secret": SECRET}, SECRET, "198.51.100.10"),
+        (
+            {
+                "cloudfront-viewer-address": "2001:db8::7334:46532",
+                "x-jobtrail-origin-secret": SECRET,
+            },
+            SECRET,
+            "2001:db8::7334",
+        ),
+        # Anyone else's claim of an address is not believed: the request's source counts
+        (ADDRESS, SECRET, "203.0.113.7"),
+        ({**ADDRESS, "x-jobtrail-origin-secret": "guess"}, SECRET, "203.0.113.7"),
+        ({**ADDRESS, "x-jobtrail-origin-secret": SECRET}, None, "203.0.113.7"),
+        (
+            {"cloudfront-viewer-address": "no-port", "x-jobtrail-origin-secret": SECRET},
+            SECRET,
+            "203.0.113.7",
+        ),
+        ({"x-jobtrail-origin-secret": SECRET}, SECRET, "203.0.113.7"),
+    ],
+)
+def test_the_visitors_address_is_cloudfronts_only_with_the_origin_secret(
+    headers: dict[str, str], configured: str | None, address: str
+) -> None:
+    assert viewer_address(headers, "203.0.113.7", origin_secret=configured) == address

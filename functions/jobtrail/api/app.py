@@ -14,13 +14,13 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.api import errors, exports, imports, jobs, keys, links, shares, stats
+from jobtrail.api import errors, exports, imports, jobs, keys, links, shares, static, stats
 from jobtrail.api.schemas import Health, answers
 from jobtrail.api.services import Services
 from jobtrail.config import MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES
 
 OPENAPI_PATH = "/api/openapi.json"
-PUBLIC_PATHS = frozenset({OPENAPI_PATH, "/health"})
+PUBLIC_PATHS = frozenset({OPENAPI_PATH, "/health", static.JT_JS_PATH})
 _FORM = "application/x-www-form-urlencoded"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_JSON_DEPTH = 32
@@ -34,6 +34,7 @@ app.include_router(shares.router)
 app.include_router(exports.router)
 app.include_router(keys.router)
 app.include_router(imports.router)
+app.include_router(static.router)
 
 
 @app.get("/health", summary="Liveness", responses=answers(200, "The stack is up"), tags=["health"])
@@ -181,7 +182,8 @@ def handle(event: dict[str, Any], context: LambdaContext, services: Services) ->
         size = f"{limit // 1024 // 1024} MiB" if large else f"{limit // 1024} KiB"
         return errors.proxy_error(413, "body_too_large", f"The body is larger than {size}.")
     workspace_id = workspace_of(event)
-    if path not in PUBLIC_PATHS and workspace_id is None:
+    public = path in PUBLIC_PATHS or path.startswith(static.PREFIX)
+    if not public and workspace_id is None:
         return errors.proxy_error(
             401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'."
         )

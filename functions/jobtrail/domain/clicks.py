@@ -30,6 +30,9 @@ _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone", re.IGNORECASE)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # CloudFront adds the viewer's country; the stack's CloudFront adds the origin secret too.
 COUNTRY_HEADER = "cloudfront-viewer-country"
+# Behind CloudFront the request's source is an edge server; the viewer's own address (and
+# port) comes in this header: ``198.51.100.10:46532``, ``2001:db8::1:46532``.
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 ORIGIN_SECRET_HEADER = "x-jobtrail-origin-secret"  # noqa: S105 (a name, not the secret)
 
 
@@ -127,23 +130,39 @@ CLICK_FIELDS = fields_by_kind(Click)
 EXPIRY_FIELD = "expires_at"
 
 
+def from_cloudfront(headers: Mapping[str, str], *, origin_secret: str | None) -> bool:
+    """Whether the request came through the stack's CloudFront: it carries the origin
+    secret, which only that distribution adds (and sends on to the origin, never to the
+    visitor). Without a secret configured, no request did. ``headers`` in lower case."""
+    presented = headers.get(ORIGIN_SECRET_HEADER)
+    if not origin_secret or presented is None:
+        return False
+    # In constant time, so the secret cannot be guessed from how fast a wrong one fails.
+    return hmac.compare_digest(
+        presented.encode(errors="surrogatepass"), origin_secret.encode(errors="surrogatepass")
+    )
+
+
 def viewer_country(headers: Mapping[str, str], *, origin_secret: str | None) -> str | None:
     """The visitor's country as the stack's CloudFront gives it, or None.
 
     Anyone can send a ``CloudFront-Viewer-Country`` header straight to the API, so it is
-    believed only on a request that carries the origin secret, which only the stack's
-    CloudFront adds (and sends on to the origin, never to the visitor). Without a secret
-    configured, no request is believed. ``headers`` are named in lower case.
+    believed only on a request that came through CloudFront (``from_cloudfront``).
     """
-    presented = headers.get(ORIGIN_SECRET_HEADER)
-    if not origin_secret or presented is None:
-        return None
-    # In constant time, so the secret cannot be guessed from how fast a wrong one fails.
-    if not hmac.compare_digest(
-        presented.encode(errors="surrogatepass"), origin_secret.encode(errors="surrogatepass")
-    ):
+    if not from_cloudfront(headers, origin_secret=origin_secret):
         return None
     return headers.get(COUNTRY_HEADER)
+
+
+def viewer_address(headers: Mapping[str, str], source_ip: str, *, origin_secret: str | None) -> str:
+    """The visitor's address: CloudFront's ``CloudFront-Viewer-Address`` (without its
+    port) on a request that came through it, else the request's source. Behind CloudFront
+    the source is an edge server shared by many visitors, who would count as one."""
+    given = headers.get(VIEWER_ADDRESS_HEADER)
+    if not given or not from_cloudfront(headers, origin_secret=origin_secret):
+        return source_ip
+    address, _, port = given.rpartition(":")
+    return address if address and port.isdigit() else source_ip
 
 
 def visitor_hash(secret: bytes, salt: str, source_ip: str, user_agent: str | None) -> str:

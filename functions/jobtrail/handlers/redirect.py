@@ -173,7 +173,9 @@ def _visit(event: dict[str, Any], *, origin_secret: str | None) -> clicks.Visit:
     headers = event.get("headers") or {}
     return clicks.Visit(
         method=http["method"],
-        source_ip=http.get("sourceIp", ""),
+        source_ip=clicks.viewer_address(
+            headers, http.get("sourceIp", ""), origin_secret=origin_secret
+        ),
         user_agent=headers.get("user-agent"),
         referer=headers.get("referer"),
         country=clicks.viewer_country(headers, origin_secret=origin_secret),

@@ -88,6 +88,8 @@ def slug_key(slug: str) -> str:
 
 # The visitor salt
 SALT_SORT_KEY = "SALT"
+# Every salt's partition key, as an IAM StringLike pattern (the roles that touch salts only).
+SALT_KEYS = "SALT#*"
 
 
 def salt_key(day: date) -> str:
