@@ -75,6 +75,7 @@ bench: install
 	$(PY) -m bench.analytics
 	$(PY) -m bench.poller
 	$(PY) -m bench.local
+	$(PY) -m bench.imports
 
 synth: install
 	npx --yes aws-cdk@2 synth

@@ -71,6 +71,9 @@ FUNCTIONS: dict[str, Function] = {
             handler="jobtrail.handlers.api.lambda_handler",
             description="jobtrail management API (/api/*, /health)",
             memory_mb=512,
+            # An import of 10,000 jobs is about 420 transactions: up to API Gateway's own
+            # 30 seconds, not the 10 other routes need.
+            timeout_seconds=29,
             table_actions={
                 # UpdateItem: a new job's channels are counted in the same transaction.
                 # BatchGetItem: a stats request's spans of days. DeleteItem: a deleted API
@@ -134,6 +137,26 @@ FUNCTIONS: dict[str, Function] = {
             },
         ),
         Function(
+            name="ats_sync",
+            handler="jobtrail.handlers.ats_sync.lambda_handler",
+            description="jobtrail daily import of registered ATS boards",
+            memory_mb=512,
+            timeout_seconds=300,
+            # The registered boards (a query) and their last sync (UpdateItem); the
+            # workspace's jobs (a query to match them), new jobs with their links, claims
+            # and channel counters (transactions: Put + Update), edits and closings (Get,
+            # then a transaction with ConditionCheck).
+            table_actions={
+                MAIN: (
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                )
+            },
+        ),
+        Function(
             name="aggregator",
             handler="jobtrail.handlers.aggregator.lambda_handler",
             description="jobtrail click counters (events table stream consumer)",
@@ -166,6 +189,7 @@ SCHEDULES: tuple[Schedule, ...] = (
         3600,
         "makes the next day's visitor salt and forgets old ones",
     ),
+    Schedule("ats_sync", "rate(1 day)", 86400, "imports every registered ATS board"),
 )
 
 # Larger batches mean fewer counter writes per click (one per counter per batch).

@@ -51,6 +51,9 @@ POLLER_SCHEDULE = next(schedule for schedule in SCHEDULES if schedule.function =
 # Failing runs in a row that raise the poller's alarm: one failure (X or Bluesky down for a
 # moment) is retried by the next run, which resumes where the failed one stopped.
 POLLER_FAILING_RUNS_TO_ALARM = 3
+# Days in a row a registered ATS board fails before its alarm: one failure (the ATS down
+# for a moment) is retried by the next day's run.
+ATS_FAILING_DAYS_TO_ALARM = 2
 
 # What the stack lets through before it throttles, unless the company sets otherwise. The
 # stage's limit is every route's: a viral job's redirects (1,000 clicks a second and its
@@ -422,6 +425,17 @@ class JobtrailStack(Stack):
             "network down).",
             period=Duration.seconds(max(poller_schedule.seconds, 300)),
             periods_in_a_row=POLLER_FAILING_RUNS_TO_ALARM,
+        )
+        # One board failing is retried the next day (a passing fault); failing on two days
+        # in a row, it is gone or its key refused: its workspace has to fix it.
+        self.monitoring.alarm_on_metric(
+            "ats_boards_failed",
+            meaning="The daily import of registered ATS boards failed for a board on "
+            f"{ATS_FAILING_DAYS_TO_ALARM} days in a row: its log line 'ats sync failed' names "
+            "the ATS, the board and the workspace, and why (a board the ATS no longer knows, "
+            "a refused Teamtailor key, the ATS down).",
+            period=Duration.days(1),
+            periods_in_a_row=ATS_FAILING_DAYS_TO_ALARM,
         )
         self._outputs()
 

@@ -21,6 +21,8 @@ DEFAULT_KEY_CACHE_SECONDS = 60
 DEFAULT_MAX_REQUESTS = 50
 DEFAULT_SECRET_MAX_AGE_SECONDS = 300  # how long a read secret is used before reading it again
 MAX_BODY_BYTES = 64 * 1024
+# An import's body (a CSV or an ATS's job list): API Gateway itself takes up to 10 MB.
+MAX_IMPORT_BODY_BYTES = 5 * 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -74,6 +76,11 @@ class Settings:
     # VISITOR_SECRET_ARN names; the local runtime and the tests give the key itself.
     visitor_secret_arn: str | None = None
     visitor_secret: bytes | None = field(default=None, repr=False)
+    # The applicant tracking systems' API roots the daily import of registered boards
+    # fetches from (a fake of each in tests).
+    greenhouse_api_base_url: str = "https://boards-api.greenhouse.io"
+    lever_api_base_url: str = "https://api.lever.co"
+    teamtailor_api_base_url: str = "https://api.teamtailor.com"
 
     @property
     def short_host(self) -> str:
@@ -102,4 +109,9 @@ class Settings:
             ),
             key_cache_seconds=_key_cache_seconds(env),
             visitor_secret_arn=env.get("VISITOR_SECRET_ARN") or None,
+            greenhouse_api_base_url=env.get("GREENHOUSE_API_BASE_URL")
+            or "https://boards-api.greenhouse.io",
+            lever_api_base_url=env.get("LEVER_API_BASE_URL") or "https://api.lever.co",
+            teamtailor_api_base_url=env.get("TEAMTAILOR_API_BASE_URL")
+            or "https://api.teamtailor.com",
         )

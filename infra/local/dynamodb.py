@@ -20,6 +20,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local.errors import PortInUse
+from infra.local.moto_transactions import copy_tables_once_per_transaction
 from jobtrail.store.tables import TABLES, TableSpec
 
 
@@ -154,6 +155,7 @@ class EmbeddedDynamoDB:
         ensure_free(
             self.port, "for the embedded DynamoDB", "set DYNAMODB_PORT (or PORT) to a free one"
         )
+        copy_tables_once_per_transaction()
         for (account_id, region), tables in (state or {}).items():
             dynamodb_backends[account_id][region].tables = tables
         self._server = make_server(

@@ -16,6 +16,7 @@ from moto import mock_aws
 from infra.local.dispatch import Dispatcher
 from infra.local.dynamodb import create_tables
 from infra.local.functions import LocalFunctions
+from infra.local.moto_transactions import copy_tables_once_per_transaction
 from infra.local.streams import StreamPump
 from infra.routes import STREAM_CONSUMERS
 from jobtrail.config import Settings
@@ -39,7 +40,8 @@ TEST_VISITOR_SECRET = b"jobtrail tests: the visitor secret"
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
-    """Fresh tables in a fresh moto."""
+    """Fresh tables in a fresh moto (its transactions copying each table once)."""
+    copy_tables_once_per_transaction()
     with mock_aws():
         client = boto3.client("dynamodb")
         create_tables(client)

@@ -85,6 +85,13 @@ def _person(method: str, person_id: Callable[[Client], str], body: Any = None, *
     return ask
 
 
+def _delete_source(source_id: Callable[[Client], str], **kw: Any) -> Ask:
+    def ask(api: Client, w: world.World) -> Reply:
+        return api.request("DELETE", f"/api/imports/sources/{source_id(api)}", **kw)
+
+    return ask
+
+
 def _ambassadors(body: Any, job: str = "{job}", **kw: Any) -> Ask:
     def ask(api: Client, w: world.World) -> Reply:
         sent = body(api) if callable(body) else body
@@ -98,6 +105,10 @@ def _ambassadors(body: Any, job: str = "{job}", **kw: Any) -> Ask:
         )
 
     return ask
+
+
+def _new_source_id(api: Client) -> str:
+    return str(api.post("/api/imports/sources", {"ats": "lever", "board": "gone"}).json()["id"])
 
 
 def _new_key_id(api: Client) -> str:
@@ -135,6 +146,12 @@ AMBASSADORS = "/api/jobs/{job_id}/ambassadors"
 WHO = "/api/jobs/{job_id}/who-to-ask"
 ASA = {"name": "Ny Person", "handles": {"x": "ny_person"}, "fields": ["data"]}
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
+IMPORT_JOBS = "/api/imports/jobs"
+JOBS_CSV = "title,url,tags\nEkonom,https://careers.example.se/jobs/5,ekonomi\nBad,ftp://x.se/,\n"
+SOURCES = "/api/imports/sources"
+SOURCE = "/api/imports/sources/{source_id}"
+BOARD = {"ats": "greenhouse", "board": "acme"}
+LEVER_FEED = [{"id": "a1", "text": "Backend", "hostedUrl": "https://jobs.lever.co/acme/a1"}]
 
 # (method, documented path, the status expected, how to provoke it)
 CASES: list[tuple[str, str, int, Ask]] = [
@@ -294,6 +311,28 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("POST", AMBASSADORS, 413, _ambassadors({"people": ["0123"], "channel": "x" * 66000})),
     ("POST", AMBASSADORS, 415, _ambassadors({"people": []}, content_type="text/plain")),
     ("POST", AMBASSADORS, 422, _ambassadors({"people": [], "channel": "x"})),
+    ("POST", IMPORT_JOBS, 200, _post(IMPORT_JOBS, JOBS_CSV, "text/csv")),
+    ("POST", IMPORT_JOBS, 200, _post(IMPORT_JOBS, LEVER_FEED, query="ats=lever")),
+    ("POST", IMPORT_JOBS, 400, _post(IMPORT_JOBS, "[{", query="ats=lever")),
+    ("POST", IMPORT_JOBS, 401, _post(IMPORT_JOBS, JOBS_CSV, "text/csv", api_key=None)),
+    ("POST", IMPORT_JOBS, 413, _post(IMPORT_JOBS, "x" * (5 * 1024 * 1024 + 1), "text/csv")),
+    ("POST", IMPORT_JOBS, 415, _post(IMPORT_JOBS, JOBS_CSV, "application/json")),
+    ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, "name\nx\n", "text/csv")),
+    ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, {"jobs": 1}, query="ats=lever")),
+    # The ATSs are unreachable here: a board is stored, to be imported by the daily run.
+    ("POST", SOURCES, 201, _post(SOURCES, BOARD)),
+    ("POST", SOURCES, 400, _post(SOURCES, "{not json")),
+    ("POST", SOURCES, 401, _post(SOURCES, BOARD, api_key=None)),
+    ("POST", SOURCES, 409, _post(SOURCES, {"ats": "greenhouse", "board": "other"})),
+    ("POST", SOURCES, 413, _post(SOURCES, {**BOARD, "board": "x" * (65 * 1024)})),
+    ("POST", SOURCES, 415, _post(SOURCES, BOARD, "text/csv")),
+    ("POST", SOURCES, 422, _post(SOURCES, {"ats": "workday", "board": "acme"})),
+    ("GET", SOURCES, 200, _get(SOURCES)),
+    ("GET", SOURCES, 401, _get(SOURCES, api_key=None)),
+    ("DELETE", SOURCE, 204, _delete_source(_new_source_id)),
+    ("DELETE", SOURCE, 401, _delete_source(lambda api: "0123abc", api_key=None)),
+    ("DELETE", SOURCE, 404, _delete_source(lambda api: "0123abc")),
+    ("DELETE", SOURCE, 422, _delete_source(lambda api: "not-an-id")),
 ]
 
 
@@ -315,6 +354,14 @@ def test_every_documented_route_is_checked_here(api: Client) -> None:
     assert Contract.served_by(api).routes == {(m, p) for m, p, _, _ in CASES}
 
 
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: the connection is refused at once
+
+
+@pytest.mark.settings(
+    greenhouse_api_base_url=UNREACHABLE,
+    lever_api_base_url=UNREACHABLE,
+    teamtailor_api_base_url=UNREACHABLE,
+)
 def test_every_answer_is_documented_and_matches_its_schema(
     api: Client, populated: world.World
 ) -> None:
@@ -355,8 +402,13 @@ def test_slugs_running_out_is_a_documented_503(
 
     monkeypatch.setattr(DynamoJobStore, "insert_job", always_taken)
     monkeypatch.setattr(DynamoJobStore, "insert_link", always_taken)
+    monkeypatch.setattr(DynamoJobStore, "insert_jobs", lambda self, jobs: list(range(len(jobs))))
     contract = Contract.served_by(api)
-    for template, ask in ((JOBS, _post(JOBS, JOB)), (LINKS, _post(LINKS_OF, {"channel": "x"}))):
+    for template, ask in (
+        (JOBS, _post(JOBS, JOB)),
+        (LINKS, _post(LINKS_OF, {"channel": "x"})),
+        (IMPORT_JOBS, _post(IMPORT_JOBS, JOBS_CSV, "text/csv")),
+    ):
         reply = ask(api, populated)
         assert reply.status == 503
         assert reply.error_code == "slug_exhausted"

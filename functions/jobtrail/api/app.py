@@ -14,10 +14,21 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobtrail.api import errors, exports, jobs, keys, links, people, shares, static, stats
+from jobtrail.api import (
+    errors,
+    exports,
+    imports,
+    jobs,
+    keys,
+    links,
+    people,
+    shares,
+    static,
+    stats,
+)
 from jobtrail.api.schemas import Health, answers
 from jobtrail.api.services import Services
-from jobtrail.config import MAX_BODY_BYTES
+from jobtrail.config import MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES
 
 OPENAPI_PATH = "/api/openapi.json"
 PUBLIC_PATHS = frozenset({OPENAPI_PATH, "/health", static.JT_JS_PATH})
@@ -34,6 +45,7 @@ app.include_router(shares.router)
 app.include_router(exports.router)
 app.include_router(keys.router)
 app.include_router(people.router)
+app.include_router(imports.router)
 app.include_router(static.router)
 
 
@@ -100,11 +112,36 @@ def _media_type(headers: dict[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def _check_import_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any] | None:
+    """The error for an import's body, or None: a CSV (text/csv, any encoding: the route
+    reads its bytes) without ``?ats=``, JSON with it (checked as any JSON body)."""
+    media_type = _media_type(event.get("headers") or {})
+    feed = bool((event.get("queryStringParameters") or {}).get("ats"))
+    if raw is None:
+        return errors.proxy_error(400, "invalid_encoding", "Send the body as base64 or text.")
+    if not feed:
+        if media_type != imports.CSV_MEDIA_TYPE:
+            return errors.proxy_error(
+                415, "unsupported_media_type", "Send the CSV with Content-Type: text/csv."
+            )
+        event["body"] = ""
+        event["isBase64Encoded"] = False
+        return None
+    if media_type == imports.CSV_MEDIA_TYPE:
+        return errors.proxy_error(
+            415,
+            "unsupported_media_type",
+            "Send an ATS feed (?ats=) as application/json, or leave out ats for a CSV.",
+        )
+    return _check_body(event, raw)
+
+
 def _check_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any] | None:
     """The error for a body route's body that is not UTF-8 JSON nested at most 32 deep, or
     None; a body that passes is handed on as text labelled JSON, the one kind Powertools
     reads. Bodies are at most 64 KiB, so parsing one here and again in Powertools costs
-    little; unparseable JSON is left to Powertools' own ``json_invalid``."""
+    little (an ATS feed of up to 5 MiB is parsed here and by its route, which reads no
+    model); unparseable JSON is left to Powertools' own ``json_invalid``."""
     headers = event.get("headers") or {}
     media_type = _media_type(headers)
     # No Content-Type is read as JSON; `curl -d` labels JSON a form by default.
@@ -150,11 +187,12 @@ def workspace_of(event: dict[str, Any]) -> str | None:
 
 def handle(event: dict[str, Any], context: LambdaContext, services: Services) -> dict[str, Any]:
     raw = _raw_body(event)
-    if raw is not None and len(raw) > MAX_BODY_BYTES:
-        return errors.proxy_error(
-            413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."
-        )
     path = event.get("rawPath") or ""
+    large = path in imports.LARGE_BODY_PATHS
+    limit = MAX_IMPORT_BODY_BYTES if large else MAX_BODY_BYTES
+    if raw is not None and len(raw) > limit:
+        size = f"{limit // 1024 // 1024} MiB" if large else f"{limit // 1024} KiB"
+        return errors.proxy_error(413, "body_too_large", f"The body is larger than {size}.")
     workspace_id = workspace_of(event)
     public = path in PUBLIC_PATHS or path.startswith(static.PREFIX)
     if not public and workspace_id is None:
@@ -163,8 +201,8 @@ def handle(event: dict[str, Any], context: LambdaContext, services: Services) ->
         )
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
     if method.upper() in _BODY_METHODS:
-        refused = _check_body(event, raw)
+        refused = _check_import_body(event, raw) if large else _check_body(event, raw)
         if refused is not None:
             return refused
-    app.append_context(workspace_id=workspace_id, services=services)
+    app.append_context(workspace_id=workspace_id, services=services, raw_body=raw)
     return app.resolve(event, context)

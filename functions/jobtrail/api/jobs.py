@@ -68,6 +68,7 @@ def _summary(job: jobs.Job) -> JobSummary:
         tags=list(job.tags),
         channels=list(job.channels),
         ats_id=job.ats_id,
+        ats=job.ats,
         campaign=job.campaign,
         status=job.status,
         created_at=job.created_at,

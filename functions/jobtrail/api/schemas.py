@@ -75,6 +75,11 @@ RULES: dict[str, str] = {
     "disabled": "Give disabled as true (the link stops working) or false (it works again).",
     "expires_at": "Give expires_at as a time with its zone, e.g. 2026-12-31T23:00:00Z, or "
     "null for no end.",
+    "ats": "Give ats as greenhouse, lever or teamtailor.",
+    "board": "A board is the name the ATS gives it: 1 to 100 letters, digits, '_', '.' or '-' "
+    "(the Greenhouse board token, the Lever site name, the Teamtailor company).",
+    "api_key": "An api_key is the Teamtailor API key, 1 to 200 characters.",
+    "source_id": "A source id is 1 to 64 letters and digits, as GET /api/imports/sources lists it.",
 }
 BODY_RULE = "Send the body as a JSON object with the fields this route takes."
 GENERIC_RULE = "This value is not one this field takes."
@@ -305,6 +310,10 @@ class JobSummary(BaseModel):
     tags: list[str]
     channels: list[str]
     ats_id: str | None
+    ats: str | None = Field(
+        description="the applicant tracking system a feed import brought it from "
+        "(greenhouse, lever, teamtailor); null: made here or by a CSV"
+    )
     campaign: str
     status: Status
     created_at: str
@@ -503,6 +512,48 @@ class KeyCreated(KeyOut):
 class KeyList(_Answer):
     items: list[KeyOut]
     next_cursor: str | None
+
+
+Ats = Literal["greenhouse", "lever", "teamtailor"]
+
+
+class RejectedLine(_Answer):
+    line: int = Field(
+        description="the CSV's line (the header is 1, blank lines count), or the job's place "
+        "in a feed's list (the first is 1)"
+    )
+    reason: str = Field(description="a sentence that says what to fix on that line")
+
+
+class ImportOut(_Answer):
+    created: int = Field(description="new jobs, each with one link per channel")
+    updated: int = Field(description="jobs whose title, URL or tags changed, or reopened")
+    unchanged: int = Field(description="rows that matched a job as it is (or repeated a row)")
+    closed: int = Field(description="jobs of the ATS its feed no longer lists (CSV: 0)")
+    rejected: list[RejectedLine]
+
+
+class SourceCreate(_Request):
+    ats: Ats
+    board: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")] = Field(
+        description="the Greenhouse board token, the Lever site, the Teamtailor company"
+    )
+    api_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="Teamtailor only (required there): an API key that may read jobs; "
+        "stored, never answered",
+    )
+
+
+class SourceOut(_Answer):
+    id: str
+    ats: Ats
+    board: str
+    last_synced_at: str | None = Field(description="the last import of the board; null: none yet")
+
+
+class SourceList(_Answer):
+    items: list[SourceOut]
 
 
 class ErrorDetail(BaseModel):

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from jobtrail.config import Settings
 from jobtrail.domain.api_keys import KeyStore
+from jobtrail.domain.import_sources import Fetcher, SourceStore
 from jobtrail.domain.jobs import JobStore
 from jobtrail.domain.links import LinkStore
 from jobtrail.domain.people import PeopleStore
@@ -25,6 +26,9 @@ class Services:
     keys: KeyStore
     links: LinkStore
     people: PeopleStore
+    sources: SourceStore
+    # Fetches a registered ATS board (``sources.ats.AtsClient``) for its first import.
+    ats: Fetcher
 
 
 def services(router: Router) -> Services:

@@ -62,6 +62,12 @@ class Job:
     # so that an edit never undoes another and no link keeps an old URL.
     revision: int = 0
     links: tuple[Link, ...] = ()
+    # The applicant tracking system a feed import brought it from (greenhouse, lever,
+    # teamtailor; ``ats_id`` is then its id there), None for a job made by hand or a CSV.
+    ats: str | None = None
+    # Who closed it: "hand" (an edit) or "import" (gone from its ATS feed); a feed reopens
+    # only a job it closed itself. None while open.
+    closed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ class JobChanges:
     tags: Sequence[str] | None = None
     campaign: str | None = None
     status: str | None = None
+    # The edit is an import's (a feed closing a job it no longer lists, or reopening one).
+    by_import: bool = False
+
+
+CLOSED_BY_HAND = "hand"
+CLOSED_BY_IMPORT = "import"
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,14 @@ class JobStore(Protocol):
         """Store an edit of ``read`` (the job as it was read), its links' copies of the URL
         and campaign with it; JobChanged if another edit came first."""
 
+    def insert_jobs(self, jobs: Sequence[Job]) -> list[int]:
+        """Store many new jobs with their links, in as few transactions as they fit in;
+        answers the indices of the jobs not stored because a slug or campaign of their
+        transaction was taken (that transaction wrote nothing: draw them again)."""
+
+    def all_jobs(self, workspace_id: str) -> list[Job]:
+        """Every job of the workspace, without their links."""
+
     def get_job(self, workspace_id: str, job_id: str) -> Job | None: ...
 
     def list_jobs(
@@ -153,19 +173,17 @@ def create_job(
 ) -> Job:
     """A new open job with one random-slug link per channel. Its campaign is ``campaign``,
     or one made from the title that no other job of the workspace has."""
-    created_at = iso(now)
-    job = Job(
-        id=new_id(),
+    job = new_job(
         workspace_id=workspace_id,
         title=title,
-        url=normalize_target_url(url, short_base_url=short_base_url),
-        tags=_unique(tags),
-        channels=_unique(channels),
+        url=url,
+        tags=tags,
+        channels=channels,
         ats_id=ats_id,
-        status="open",
-        created_at=created_at,
-        campaign=check_campaign(campaign) if campaign is not None else "",
+        short_base_url=short_base_url,
+        now=now,
     )
+    job = replace(job, campaign=check_campaign(campaign) if campaign is not None else "")
     stem = campaigns.stem(title)
     slug_attempts = campaign_attempts = 0
     while slug_attempts < _SLUG_ATTEMPTS and campaign_attempts < _CAMPAIGN_ATTEMPTS:
@@ -181,6 +199,69 @@ def create_job(
             continue
         return drawn
     raise Unavailable("Could not find a free slug or campaign; try again.", code="slug_exhausted")
+
+
+def new_job(
+    *,
+    workspace_id: str,
+    title: str,
+    url: str,
+    tags: Sequence[str],
+    channels: Sequence[str],
+    ats_id: str | None,
+    short_base_url: str,
+    now: datetime,
+    ats: str | None = None,
+) -> Job:
+    """A job not yet stored, its URL checked (InvalidInput), without campaign or links."""
+    return Job(
+        id=new_id(),
+        workspace_id=workspace_id,
+        title=title,
+        url=normalize_target_url(url, short_base_url=short_base_url),
+        tags=_unique(tags),
+        channels=_unique(channels),
+        ats_id=ats_id,
+        status="open",
+        created_at=iso(now),
+        campaign="",
+        ats=ats,
+    )
+
+
+def create_jobs(store: JobStore, jobs: Sequence[Job]) -> list[Job]:
+    """Store many jobs made by ``new_job`` at once (an import), each with one random-slug
+    link per channel and a campaign made from its title that no other job of the workspace
+    has; answers them as stored. The store packs them into transactions (``insert_jobs``);
+    a transaction refused because a slug or campaign was taken is drawn again."""
+    held: set[str] = set()
+    drawn = [_draw(job, held) for job in jobs]
+    pending = list(range(len(drawn)))
+    for _ in range(_CAMPAIGN_ATTEMPTS):
+        if not pending:
+            return drawn
+        batch = [drawn[i] for i in pending]
+        refused = store.insert_jobs(batch)
+        pending = [pending[i] for i in refused]
+        # A redraw must not repeat a campaign another job of this import holds.
+        for i in pending:
+            drawn[i] = _draw(jobs[i], held)
+    if pending:
+        raise Unavailable(
+            "Could not find a free slug or campaign; try again.", code="slug_exhausted"
+        )
+    return drawn
+
+
+def _draw(job: Job, held: set[str]) -> Job:
+    """``job`` with a campaign from its title that is not in ``held``, and new links."""
+    stem = campaigns.stem(job.title)
+    campaign = campaigns.with_suffix(stem)
+    while campaign in held:
+        campaign = campaigns.with_suffix(stem)
+    held.add(campaign)
+    drawn = replace(job, campaign=campaign)
+    return replace(drawn, links=_channel_links(drawn))
 
 
 def _channel_links(job: Job) -> tuple[Link, ...]:
@@ -236,6 +317,9 @@ def update_job(
             campaign=read.campaign if campaign is None else campaign,
             status=read.status if changes.status is None else changes.status,
         )
+        if edited.status != read.status:
+            closer = CLOSED_BY_IMPORT if changes.by_import else CLOSED_BY_HAND
+            edited = replace(edited, closed_by=closer if edited.status == "closed" else None)
         if edited == read:
             return read
         edited = replace(

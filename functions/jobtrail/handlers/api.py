@@ -12,7 +12,9 @@ from jobtrail.api.services import Services
 from jobtrail.config import Settings
 from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
+from jobtrail.sources.ats import client_for
 from jobtrail.store.api_keys import DynamoKeyStore
+from jobtrail.store.import_sources import DynamoSourceStore
 from jobtrail.store.jobs import DynamoJobStore
 from jobtrail.store.links import DynamoLinkStore
 from jobtrail.store.models import use_tables
@@ -30,6 +32,8 @@ def build(settings: Settings, clock: Clock) -> Handler:
         keys=DynamoKeyStore(),
         links=DynamoLinkStore(),
         people=DynamoPeopleStore(),
+        sources=DynamoSourceStore(),
+        ats=client_for(settings, clock.now),
     )
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -138,6 +140,8 @@ def _job(item: JobItem, links: tuple[Link, ...] = ()) -> Job:
         updated_at=item.updated_at,
         revision=int(item.revision or 0),
         links=links,
+        ats=item.ats,
+        closed_by=item.closed_by,
     )
 
 
@@ -157,7 +161,37 @@ def _job_item(job: Job) -> JobItem:
         campaign=job.campaign,
         updated_at=job.updated_at,
         revision=job.revision,
+        ats=job.ats,
+        closed_by=job.closed_by,
     )
+
+
+def _channel_counts(jobs: Iterable[Job]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for job in jobs:
+        for channel in job.channels:
+            counts[channel] = counts.get(channel, 0) + 1
+    return counts
+
+
+def _packs(jobs: Sequence[Job]) -> list[list[int]]:
+    """The jobs' indices in order, cut into transactions of at most 100 items."""
+    packs: list[list[int]] = []
+    pack: list[int] = []
+    items = 0
+    channels: set[str] = set()
+    for index, job in enumerate(jobs):
+        size = 2 + 2 * len(job.links)
+        grown = channels | set(job.channels)
+        if pack and items + size + len(grown) > _TRANSACTION_ITEMS:
+            packs.append(pack)
+            pack, items, grown = [], 0, set(job.channels)
+        pack.append(index)
+        items += size
+        channels = grown
+    if pack:
+        packs.append(pack)
+    return packs
 
 
 class DynamoJobStore:
@@ -196,6 +230,41 @@ class DynamoJobStore:
                 if index >= 2 and index % 2 == 0:
                     raise SlugTaken(job.links[(index - 2) // 2].slug) from error
             raise
+
+    def insert_jobs(self, jobs: Sequence[Job]) -> list[int]:
+        """Many new jobs (an import) packed into transactions of at most 100 items, each
+        job whole in one: its item and campaign claim (both conditional puts), its links'
+        two items each (the slug's conditional), and per transaction one counter update
+        per channel its jobs use (one job per channel link, added up). One-channel jobs
+        are 4 items and their channel's counter 1: 24 jobs a transaction. A transaction
+        whose condition fails writes nothing; its jobs' indices are answered."""
+        refused: list[int] = []
+        for pack in _packs(jobs):
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    for index in pack:
+                        job = jobs[index]
+                        tx.save(_job_item(job), condition=JobItem.pk.does_not_exist())
+                        tx.save(_campaign_claim(job), condition=CampaignItem.pk.does_not_exist())
+                        for link in job.links:
+                            by_slug, by_job = _link_items(link)
+                            tx.save(by_slug, condition=LinkItem.pk.does_not_exist())
+                            tx.save(by_job)
+                    for channel, count in _channel_counts(jobs[i] for i in pack).items():
+                        tx.update(
+                            _channel_jobs(jobs[pack[0]].workspace_id, channel),
+                            actions=[CounterItem.jobs.add(count)],
+                        )
+            except TransactWriteError as error:
+                if not failed_conditions(error):
+                    raise
+                refused.extend(pack)
+        return refused
+
+    def all_jobs(self, workspace_id: str) -> list[Job]:
+        """Every job of the workspace, without links: one query page per 1 MB."""
+        items = JobItem.query(workspace_key(workspace_id), JobItem.sk.startswith(JOB_PREFIX))
+        return [_job(item) for item in items]
 
     def insert_link(self, link: Link, *, job: Job) -> None:
         """The job must still be there (a link never outlives its job) and at the revision

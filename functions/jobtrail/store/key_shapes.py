@@ -27,6 +27,7 @@ pk                              sk                                            it
 ``SHARES#<job>``                the share's key (``domain.shares``)           a share
 ``TRACK#<platform>``            ``<post id>``                                 a watched post
 ``POLL#<platform>``             ``STATE``                                     polling state
+``IMPORTSOURCES``               ``<workspace>#<source>``                      an ATS board
 ==============================  ============================================  ==================
 """
 
@@ -203,3 +204,16 @@ def tracked_posts_key(platform: str) -> str:
 
 def poll_state_key(platform: str) -> str:
     return f"POLL#{platform}"
+
+
+# Import sources: every workspace's registered ATS boards in one partition, so that the
+# daily sync lists them with one query and a workspace lists its own by prefix.
+IMPORT_SOURCES_KEY = "IMPORTSOURCES"
+
+
+def import_sources_prefix(workspace_id: str) -> str:
+    return f"{workspace_id}#"
+
+
+def import_source_sort_key(workspace_id: str, source_id: str) -> str:
+    return f"{import_sources_prefix(workspace_id)}{source_id}"

@@ -93,6 +93,21 @@ class JobItem(MainItem):
     updated_at = UnicodeAttribute(null=True)
     # Absent on jobs never edited: revision 0.
     revision = NumberAttribute(null=True)
+    # The ATS a feed import brought the job from, and who closed it ("hand", "import").
+    ats = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+
+
+class ImportSourceItem(MainItem):
+    """A workspace's registered ATS board (``key_shapes.IMPORT_SOURCES_KEY``)."""
+
+    workspace_id = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    ats = UnicodeAttribute()
+    board = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    api_key = UnicodeAttribute(null=True)  # Teamtailor's; never answered
+    last_synced_at = UnicodeAttribute(null=True)
 
 
 class CampaignItem(MainItem):
