@@ -70,6 +70,7 @@ bench: install
 	$(PY) -m bench.redirect
 	$(PY) -m bench.analytics
 	$(PY) -m bench.poller
+	$(PY) -m bench.cost
 	$(PY) -m bench.local
 
 synth: install
