@@ -69,11 +69,13 @@ from typing import Any
 # bench.redirect sets the benchmark environment when it is imported, before jobtrail.
 from bench.analytics import (
     AGENTS,
+    CHANNELS,
     COUNTRIES,
     REFERRERS,
     Agent,
     BenchClock,
     Job,
+    Link,
     World,
     create_job,
     deliver,
@@ -149,6 +151,7 @@ class Priced:
     invocations: int = 0
     wru: float = 0.0
     rru: float = 0.0
+    wru_by: Counter[str] = field(default_factory=Counter)  # by kind of item (``kind_of``)
     calls: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0  # seconds measured here, moto's answers included
     dynamodb: float = 0.0  # seconds moto took to answer
@@ -156,6 +159,20 @@ class Priced:
 
     def cost_dynamodb(self) -> float:
         return self.wru * WRU + self.rru * RRU
+
+
+def kind_of(key: dict[str, Any]) -> str:
+    """What a written item is, by its key (``store.key_shapes``)."""
+    pk, sk = key.get("pk", {}).get("S", ""), key.get("sk", {}).get("S", "")
+    if pk.startswith("STAT#") and sk.startswith("D#"):
+        return "job day"
+    if pk.startswith("WSSTAT#"):
+        return "workspace channel day"
+    if pk.startswith("VIS#"):
+        return "visitor marker"
+    if "click_id" in key:
+        return "click"
+    return "other"
 
 
 def units(size: int, per: int) -> int:
@@ -245,6 +262,7 @@ class Meter:
                         priced.rru += 2 * units(old, 4096)
                     else:
                         priced.wru += factor * units(largest, 1024)
+                        priced.wru_by[kind_of(key)] += factor * units(largest, 1024)
             meter._reads(priced, operation, params, answer)
             return answer
 
@@ -435,6 +453,8 @@ class Bill:
     authorizer: Priced
     storage_bytes: int  # the sample's items kept for their time to live, times months
     item_bytes: dict[str, int]  # the largest counter items at the end, by kind
+    click_bytes: float  # the mean click item, as the redirect wrote it
+    day: DayItem | None = None  # the job's day item over a whole day of the pattern
 
     def lines(self) -> list[tuple[str, float]]:
         """Dollars of the sample, by line of the bill."""
@@ -457,10 +477,21 @@ class Bill:
             ("Lambda requests", redirect_req + agg_req + api_req + auth_req),
             ("Lambda GB-seconds", redirect_gbs + agg_gbs + api_gbs + auth_gbs),
             ("DynamoDB: redirect", self.redirect.cost_dynamodb()),
-            ("DynamoDB: aggregator", self.aggregator.cost_dynamodb()),
+            ("DynamoDB: aggregator, job day items", self.job_day_wru() * WRU),
+            (
+                "DynamoDB: aggregator, the rest",
+                self.aggregator.cost_dynamodb() - self.aggregator.wru_by["job day"] * WRU,
+            ),
             ("DynamoDB: stats", self.api.cost_dynamodb() * per_stats),
             ("DynamoDB storage (TTL)", self.storage_bytes / 1e9 * STORAGE_GB_MONTH),
         ]
+
+    def job_day_wru(self) -> float:
+        """The job day items' write units of the sample: as a whole day of the pattern
+        makes them (their size grows all day), or as the sample made them."""
+        if self.day is None:
+            return float(self.aggregator.wru_by["job day"])
+        return self.day.wru / self.day.clicks * self.clicks
 
     def per_million(self) -> list[tuple[str, float]]:
         return [(name, dollars * 1e6 / self.human) for name, dollars in self.lines()]
@@ -552,6 +583,7 @@ def run_pattern(pattern: Pattern, clicks: int) -> Bill:
         priced_auth,
         storage,
         largest,
+        sum(item_size(i) for i in images) / len(images),
     )
 
 
@@ -591,11 +623,112 @@ def largest_counters(world: World) -> dict[str, int]:
                     attributes.get("pk", {}).get("S", ""),
                     attributes.get("sk", {}).get("S", ""),
                 )
-                if not pk.startswith(("STAT#", "WS")) or not sk:
+                if pk.startswith("STAT#") and sk.startswith("D#"):
+                    kind = "job day"
+                elif pk.startswith("WSSTAT#") and sk.startswith("channel#"):
+                    kind = "workspace channel"
+                else:
                     continue
-                kind = pk.split("#", 1)[0] + " " + sk.split("#", 1)[0]
                 found[kind] = max(found[kind], item_size(attributes))
     return dict(found)
+
+
+# ---------------------------------------------------------------- a whole day's item
+
+# One job's clicks over a whole day of each pattern (the viral job's 10-minute burst), too
+# many for moto: the day item is followed in plain Python instead, through the aggregator's
+# own counting (``BatchPlan.count``, ``added_up``), update by update as the stream batches
+# them (each batch with a click of the job updates its day item once).
+DAY_CLICKS = {"trickle": 24 * 60 // JOBS, "steady": 10 * 86_400 // JOBS, "viral": 600_000}
+
+
+@dataclass(frozen=True)
+class DayItem:
+    pattern: str
+    clicks: int
+    updates: int
+    attributes: int
+    final_bytes: int
+    wru: int  # every update's units, from the item's size after it
+
+    @property
+    def wru_per_update(self) -> float:
+        return self.wru / self.updates
+
+
+def number_size(value: int) -> int:
+    digits = str(abs(value)).strip("0") or "0"
+    return (len(digits) + 1) // 2 + 1
+
+
+def day_item(pattern: Pattern, job: Job) -> DayItem:
+    """The job's day item over the pattern's whole day, without DynamoDB."""
+    from jobtrail.domain import robots
+    from jobtrail.domain.clicks import Click, device_class
+    from jobtrail.domain.counters import BatchPlan, CountedClick, added_up
+
+    clicks = DAY_CLICKS[pattern.name]
+    # The job alone, at its own share of the pattern's rate.
+    alone = replace(pattern, per_second=pattern.per_second / pattern.jobs, jobs=1)
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    visits = Visits(alone, [job], start).visits(clicks)
+    held: dict[str, int] = {}
+    size = len("pk") + 5 + 26 + len("sk") + 12  # "STAT#<26-character id>", "D#<day>"
+    # Two fences (one a shard; the stream's shards open at once), ~60 bytes each.
+    size += 2 * 60
+    updates = wru = 0
+
+    def apply(batch: Sequence[Visit]) -> None:
+        nonlocal size, updates, wru
+        plan = BatchPlan(today=start.date().isoformat())
+        for n, visit in enumerate(batch):
+            agent = visit.agent
+            click = Click(
+                click_id=f"{n:032x}",
+                at=visit.at,
+                slug=visit.slug,
+                workspace_id="W" * 26,
+                job_id=job.job_id,
+                channel="linkedin",
+                sharer=None,
+                visitor=visit.source_ip,
+                bot_class=robots.first_glance(agent.method, agent.user_agent),
+                method=agent.method,
+                user_agent=agent.user_agent,
+                referrer_host=visit.referrer,
+                country=visit.country,
+                device=device_class(agent.user_agent),
+                expires_at=visit.at + timedelta(days=400),
+            )
+            plan.count(CountedClick(f"{n:040d}", click))
+        for marker in list(plan.markers):
+            plan.credit_new_visitor(marker)  # an upper bound: every visitor new
+        contributions = plan.counters.get(("job", job.job_id, start.date().isoformat()))
+        if not contributions:
+            return
+        totals, _ = added_up(contributions)
+        for name, amount in totals.items():
+            before = held.get(name)
+            after = (before or 0) + amount
+            size += number_size(after) - (number_size(before) if before else -len(name))
+            held[name] = after
+        updates += 1
+        wru += units(size, 1024)
+
+    # Per shard (a click goes to one of two), the records of a quarter of a second.
+    open_batches: dict[int, tuple[int, list[Visit]]] = {}
+    for index, visit in enumerate(visits):
+        shard, slot = index % 2, int(visit.at.timestamp() / POLL_SECONDS)
+        current = open_batches.get(shard)
+        if current is None or current[0] != slot:
+            if current is not None:
+                apply(current[1])
+            current = (slot, [])
+            open_batches[shard] = current
+        current[1].append(visit)
+    for _, batch in open_batches.values():
+        apply(batch)
+    return DayItem(pattern.name, clicks, updates, len(held), size, wru)
 
 
 # ------------------------------------------------------------------------- the X bill
@@ -734,6 +867,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         mark = time.perf_counter()
         bills.append(run_pattern(pattern, args.clicks))
         took.append(f"{pattern.name}: {time.perf_counter() - mark:.0f} s")
+    days: list[DayItem] = []
+    for pattern in PATTERNS:
+        if args.only and pattern.name not in args.only:
+            continue
+        mark = time.perf_counter()
+        links = tuple(Link(f"day-{c}-{n}", c, None) for c in CHANNELS for n in range(2))
+        days.append(day_item(pattern, Job("day", "J" * 26, links)))
+        for bill in bills:
+            if bill.pattern.name == pattern.name:
+                bill.day = days[-1]
+        took.append(f"{pattern.name} day: {time.perf_counter() - mark:.0f} s")
+    if days:
+        say(
+            "A job's day item over a whole day (the aggregator's counting in plain Python, "
+            "update by update as the stream batches them)"
+        )
+        say(
+            table(
+                ["pattern", "clicks", "updates", "attributes", "final KB", "WRU per update"],
+                [
+                    [
+                        d.pattern,
+                        f"{d.clicks:,}",
+                        f"{d.updates:,}",
+                        f"{d.attributes:,}",
+                        f"{d.final_bytes / 1024:.1f}",
+                        f"{d.wru_per_update:.2f}",
+                    ]
+                    for d in days
+                ],
+            )
+        )
+        say()
     if bills:
         names = [name for name, _ in bills[0].per_million()]
         rows = [[name, *(dollars(dict(b.per_million())[name]) for b in bills)] for name in names]
@@ -743,10 +909,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         facts = [
             ["clicks (sample) / human", *(f"{b.clicks:,} / {b.human:,}" for b in bills)],
             ["aggregator invocations", *(f"{b.batches:,}" for b in bills)],
+            ["click item, bytes (mean)", *(f"{b.click_bytes:,.0f}" for b in bills)],
             [
                 "WRU per human click: redirect / aggregator",
                 *(
                     f"{b.redirect.wru / b.human:.2f} / {b.aggregator.wru / b.human:.2f}"
+                    for b in bills
+                ),
+            ],
+            [
+                "job day item WRU per click: sample / whole day",
+                *(
+                    f"{b.aggregator.wru_by['job day'] / b.clicks:.2f} / "
+                    + (f"{b.day.wru / b.day.clicks:.2f}" if b.day else "-")
+                    for b in bills
+                ),
+            ],
+            [
+                "aggregator WRU per human click, by item",
+                *(
+                    ", ".join(
+                        f"{k} {v / b.human:.2f}" for k, v in sorted(b.aggregator.wru_by.items())
+                    )
                     for b in bills
                 ),
             ],
