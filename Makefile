@@ -70,8 +70,8 @@ bench: install
 	$(PY) -m bench.redirect
 	$(PY) -m bench.analytics
 	$(PY) -m bench.poller
-	$(PY) -m bench.cost
 	$(PY) -m bench.local
+	$(PY) -m bench.cost
 
 synth: install
 	npx --yes aws-cdk@2 synth

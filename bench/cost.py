@@ -508,6 +508,13 @@ class Bill:
         return [(name, dollars * 1e6 / self.human) for name, dollars in self.lines()]
 
     @property
+    def floor(self) -> float:
+        """What the redirect alone costs, per million human clicks: its API Gateway and
+        Lambda requests and the click's write (no duration, no counting, no storage)."""
+        dollars = self.clicks * (API_REQUEST + LAMBDA_REQUEST) + self.redirect.cost_dynamodb()
+        return dollars * 1e6 / self.human
+
+    @property
     def total(self) -> float:
         return sum(d for _, d in self.per_million())
 
@@ -923,6 +930,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append(["total per million human clicks", *(dollars(b.total) for b in bills)])
         say("AWS, dollars per million human clicks")
         say(table(["line", *(b.pattern.name for b in bills)], rows))
+        floors = [b.floor for b in bills]
+        say(
+            "  before any counting, every request (robots' too) pays API Gateway, the "
+            "redirect's Lambda request and the click's write: "
+            + ", ".join(f"{b.pattern.name} ${f:.2f}" for b, f in zip(bills, floors, strict=True))
+            + " per million human clicks"
+        )
         facts = [
             ["clicks (sample) / human", *(f"{b.clicks:,} / {b.human:,}" for b in bills)],
             ["aggregator invocations", *(f"{b.batches:,}" for b in bills)],
