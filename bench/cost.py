@@ -79,7 +79,9 @@ from bench.analytics import (
     AGENTS,
     CHANNELS,
     COUNTRIES,
+    OPEN_SHARDS,
     REFERRERS,
+    SHARD_HOURS,
     Agent,
     BenchClock,
     Job,
@@ -692,8 +694,9 @@ def day_item(pattern: Pattern, job: Job) -> DayItem:
     visits = Visits(alone, [job], start).visits(clicks)
     held: dict[str, int] = {}
     size = len("pk") + 5 + 26 + len("sk") + 12  # "STAT#<26-character id>", "D#<day>"
-    # Two fences (one a shard; the stream's shards open at once), ~60 bytes each.
-    size += 2 * 60
+    # And a fence (~60 bytes) per shard that wrote to it: two open at once, each rolling
+    # over to a new one about every four hours (``bench.analytics``' shard model).
+    fence_bytes = 60
     updates = wru = 0
     tails = Tails()  # one container's, for the whole day
 
@@ -737,7 +740,9 @@ def day_item(pattern: Pattern, job: Job) -> DayItem:
         if grew:
             tails.learn(day_key, held)  # as the update's answer tells the aggregator
         updates += 1
-        wru += units(size, 1024)
+        hours = (batch[-1].at - start).total_seconds() / 3600
+        fences = OPEN_SHARDS * (1 + int(hours // SHARD_HOURS))
+        wru += units(size + fences * fence_bytes, 1024)
 
     # Per shard (a click goes to one of two), the records of a quarter of a second.
     open_batches: dict[int, tuple[int, list[Visit]]] = {}
@@ -916,7 +921,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"{d.clicks:,}",
                         f"{d.updates:,}",
                         f"{d.attributes:,}",
-                        f"{d.final_bytes / 1024:.1f}",
+                        f"{d.final_bytes / 1024:.1f}",  # without its fences
                         f"{d.wru_per_update:.2f}",
                     ]
                     for d in days
