@@ -76,6 +76,7 @@ bench: install
 	$(PY) -m bench.poller
 	$(PY) -m bench.local
 	$(PY) -m bench.imports
+	$(PY) -m bench.cost
 
 synth: install
 	npx --yes aws-cdk@2 synth

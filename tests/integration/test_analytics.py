@@ -12,6 +12,8 @@ import boto3
 import pytest
 
 from infra.local.functions import LocalFunctions
+from jobtrail.domain.counters import TAIL_LIMIT
+from jobtrail.domain.stats import OTHER_SHOWN
 from jobtrail.domain.times import iso
 from jobtrail.store import counters as counter_store
 from jobtrail.store.key_shapes import day_key, job_stats_key
@@ -512,3 +514,33 @@ def test_days_added_up_into_spans_are_kept_until_a_late_click_changes_them(
     }
     assert _stats(api, job, query) == stats
     assert len(added_up) == 2 * built
+
+
+def test_a_days_long_tail_of_referrers_is_counted_as_other(
+    api: Client, job: dict[str, Any], functions: LocalFunctions
+) -> None:
+    # Given a day with clicks from more referrer hosts than a day keeps, counted in two
+    # batches (the second knows, from the first's answer, what the day already holds)
+    slug = job["links"][0]["slug"]
+    hosts = [f"news{n}.example.net" for n in range(TAIL_LIMIT + 5)]
+    for n, host in enumerate(hosts[:30]):
+        _click(api, slug, ip=f"198.51.100.{n}", referer=f"https://{host}/post")
+    _aggregate(functions)
+    for n, host in enumerate(hosts[30:], start=30):
+        _click(api, slug, ip=f"198.51.100.{n}", referer=f"https://{host}/post")
+    # ... and one more click from a host the day keeps
+    _click(api, slug, ip="198.51.100.200", referer=f"https://{hosts[0]}/again")
+    _aggregate(functions)
+    stats = _stats(api, job)
+    # Then the first hosts are listed, the rest under one row, and nothing is lost
+    referrers = {r["referrer"]: r["human"] for r in stats["by_referrer"]}
+    assert referrers == {
+        **dict.fromkeys(hosts[:TAIL_LIMIT], 1),
+        hosts[0]: 2,
+        OTHER_SHOWN: 5,
+    }
+    assert stats["clicks"]["human"] == len(hosts) + 1 == sum(referrers.values())
+    assert stats["by_channel"][0]["human"] == len(hosts) + 1
+    # ... and the day's item holds no more referrer attributes than that
+    day = _totals(job)[day_key(_day())]
+    assert sum(1 for name in day if name.startswith("referrer|")) == TAIL_LIMIT + 1

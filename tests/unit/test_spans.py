@@ -4,12 +4,13 @@ must hold each of its days exactly once, or a range would miss or double clicks.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from jobtrail.domain.clicks import Click
-from jobtrail.domain.counters import BatchPlan, CountedClick
+from jobtrail.domain.counters import NONE, OTHER, TAIL_LIMIT, BatchPlan, CountedClick, Tails
 from jobtrail.domain.spans import LEVELS, Span, add_up, cover, reading
 
 START = date(2026, 1, 1)
@@ -113,3 +114,32 @@ def test_a_late_click_is_counted_as_late_only_after_its_day() -> None:
     assert order[-1] == ("changes", "j")
     assert [c.increments for c in plan.counters[("changes", "j")]] == [{"late_clicks": 1}]
     assert ("job", "j", "2026-11-25") in order[:-1]
+
+
+def test_a_day_keeps_its_first_values_of_a_long_tail_and_counts_the_rest_as_other() -> None:
+    # Given a container new to a day item, and a batch with more countries than a day keeps
+    tails = Tails()
+    plan = BatchPlan(today="2026-11-26", tails=tails)
+    codes = [a + b for a in "ABC" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"][: TAIL_LIMIT + 3]
+    for n, code in enumerate(codes):
+        plan.count(
+            replace(
+                _click("2026-11-26", n), click=replace(_click("2026-11-26", n).click, country=code)
+            )
+        )
+    # Then the first TAIL_LIMIT are counted by name, the rest as OTHER, none lost
+    counted: dict[str, int] = {}
+    for contribution in plan.counters[("job", "j", "2026-11-26")]:
+        for name, amount in contribution.increments.items():
+            if name.startswith("country|"):
+                counted[name.split("|")[1]] = counted.get(name.split("|")[1], 0) + amount
+    assert counted == {**dict.fromkeys(codes[:TAIL_LIMIT], 1), OTHER: 3}
+    # ... and once it learns what the item holds, a value it holds is still counted by name
+    tails.learn(
+        ("job", "j", "2026-11-26"), [f"country|{c}|human" for c in codes[1 : TAIL_LIMIT + 1]]
+    )
+    assert (
+        tails.value(("job", "j", "2026-11-26"), "country", codes[TAIL_LIMIT]) == codes[TAIL_LIMIT]
+    )
+    assert tails.value(("job", "j", "2026-11-26"), "country", codes[0]) == OTHER
+    assert tails.value(("job", "j", "2026-11-26"), "country", NONE) == NONE

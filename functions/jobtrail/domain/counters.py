@@ -20,6 +20,15 @@ from jobtrail.domain import robots
 from jobtrail.domain.clicks import CLICK_FIELDS, Click
 
 NONE = "-"  # the value of a dimension the click did not carry (no referrer, no country)
+# The long tail of a day: a post's audience brings clicks from thousands of referrer hosts
+# (and dozens of countries), each an attribute of the job's day item, and every update of
+# that item costs a write unit per KB of all of it. So a day item keeps at most TAIL_LIMIT
+# values of each of these dimensions; a click with another value counts under OTHER. The
+# totals and every other dimension stay exact, and the values kept are the first seen (a
+# job's big referrers come early and often).
+TAIL_DIMENSIONS = ("referrer", "country")
+TAIL_LIMIT = 50
+OTHER = "*"  # neither a host nor a country code
 
 
 class PoisonRecord(ValueError):
@@ -90,6 +99,45 @@ def added_up(contributions: Iterable[Contribution]) -> tuple[dict[str, int], dic
 
 
 @dataclass
+class Tails:
+    """Which values of the long-tail dimensions each day item holds, as far as this
+    aggregator knows: learned from what the item's updates answered (``learn``), and
+    counted up as a batch adds values. One instance lives as long as the function's
+    container, so a container new to a day item admits at most TAIL_LIMIT new values per
+    dimension before it learns the item's: an item holds about TAIL_LIMIT values of each,
+    at most TAIL_LIMIT more for every container that first wrote to it at once."""
+
+    held: dict[CounterKey, dict[str, set[str]]] = field(default_factory=dict)
+
+    def value(self, key: CounterKey, dimension: str, value: str) -> str:
+        """The value the click counts under in the item ``key``."""
+        if dimension not in TAIL_DIMENSIONS or value in (NONE, OTHER):
+            return value
+        values = self.held.setdefault(key, {}).setdefault(dimension, set())
+        if value in values:
+            return value
+        if len(values) >= TAIL_LIMIT:
+            return OTHER
+        values.add(value)
+        return value
+
+    def learn(self, key: CounterKey, attributes: Iterable[str]) -> None:
+        """What the item holds now, by its attribute names."""
+        found: dict[str, set[str]] = {dimension: set() for dimension in TAIL_DIMENSIONS}
+        for name in attributes:
+            parts = name.split("|")
+            if len(parts) == 3 and parts[0] in found and parts[1] not in (NONE, OTHER):
+                found[parts[0]].add(parts[1])
+        self.held[key] = found
+
+    def forget_before(self, day: str) -> None:
+        """Drop what is known of days before ``day`` (ISO): they take no more clicks, or
+        few, and a container lives for days."""
+        for key in [k for k in self.held if k[2] < day]:
+            del self.held[key]
+
+
+@dataclass
 class BatchPlan:
     """Everything a batch of clicks adds, kept per counter item with the sequence number of
     each click, so a partly applied batch can be finished without counting twice."""
@@ -100,6 +148,8 @@ class BatchPlan:
     # marker -> (sequence of its first click in the batch, counters it credits)
     markers: dict[MarkerKey, tuple[str, tuple[Credit, ...]]] = field(default_factory=dict)
     clicks: int = 0
+    # What the day items hold of their long tails: the container's, kept across batches.
+    tails: Tails = field(default_factory=Tails)
 
     def add(self, key: CounterKey, contribution: Contribution) -> None:
         self.counters.setdefault(key, []).append(contribution)
@@ -119,8 +169,8 @@ class BatchPlan:
         ]
         if human:
             dimensions += [
-                ("referrer", click.referrer_host or NONE),
-                ("country", click.country or NONE),
+                ("referrer", self.tails.value(job_day, "referrer", click.referrer_host or NONE)),
+                ("country", self.tails.value(job_day, "country", click.country or NONE)),
                 ("device", click.device),
             ]
         else:

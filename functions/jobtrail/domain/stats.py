@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from jobtrail.domain.counters import NONE
+from jobtrail.domain.counters import NONE, OTHER
 from jobtrail.domain.errors import DomainError
 
 DEFAULT_DAYS = 30
@@ -46,6 +46,18 @@ def day_range(first: str | None, last: str | None, *, today: date) -> DayRange:
     return DayRange(first_day, last_day)
 
 
+# How the long tail of a day's referrers or countries (beyond ``TAIL_LIMIT`` values of a
+# day, ``domain.counters``) is listed: a row of its own, named so that no host or country
+# code can be taken for it.
+OTHER_SHOWN = "(other)"
+
+
+def _shown(key: str, none_as_null: bool) -> str | None:
+    if none_as_null and key == NONE:
+        return None
+    return OTHER_SHOWN if key == OTHER else key
+
+
 def _listed(
     totals: dict[str, dict[str, int]],
     label: str,
@@ -55,7 +67,7 @@ def _listed(
 ) -> list[dict[str, Any]]:
     rows = [
         {
-            label: (None if none_as_null and key == NONE else key),
+            label: _shown(key, none_as_null),
             **{name: counts.get(name, 0) for name in names},
         }
         for key, counts in totals.items()

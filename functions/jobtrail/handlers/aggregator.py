@@ -14,6 +14,7 @@ but Lambda requires one in every answer.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,7 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.config import Settings
-from jobtrail.domain.counters import BatchPlan, read_click
+from jobtrail.domain.counters import BatchPlan, Tails, read_click
 from jobtrail.domain.times import Clock
 from jobtrail.observability import logger, metrics
 from jobtrail.store.counters import apply_batch
@@ -39,18 +40,24 @@ def build(settings: Settings, clock: Clock) -> Handler:
     processor = BatchProcessor(
         event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
     )
+    # What this container knows of the day items' long tails (domain.counters.Tails).
+    tails = Tails()
 
     @logger.inject_lambda_context
     @metrics.log_metrics
     @tracer.capture_lambda_handler
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return count_batch(event, context, processor, clock)
+        return count_batch(event, context, processor, clock, tails)
 
     return lambda_handler
 
 
 def count_batch(
-    event: dict[str, Any], context: LambdaContext, processor: BatchProcessor, clock: Clock
+    event: dict[str, Any],
+    context: LambdaContext,
+    processor: BatchProcessor,
+    clock: Clock,
+    tails: Tails | None = None,
 ) -> dict[str, Any]:
     shard = event.get("shardId")
     if not shard:
@@ -62,7 +69,9 @@ def count_batch(
     if not records:
         return {"batchItemFailures": [], "state": {}}
     now = clock.now()
-    plan = BatchPlan(today=now.date().isoformat())
+    tails = tails if tails is not None else Tails()
+    tails.forget_before((now.date() - timedelta(days=1)).isoformat())
+    plan = BatchPlan(today=now.date().isoformat(), tails=tails)
 
     def count(record: DynamoDBRecord) -> None:
         if record.event_name != DynamoDBRecordEventName.INSERT:

@@ -40,6 +40,7 @@ from time import sleep
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.constants import ALL_NEW
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -50,6 +51,7 @@ from jobtrail.domain.counters import (
     Contribution,
     CounterKey,
     MarkerKey,
+    Tails,
     added_up,
 )
 from jobtrail.domain.spans import Span, add_up, reading
@@ -117,7 +119,7 @@ def apply_batch(plan: BatchPlan, shard: str, *, now: datetime) -> int:
             plan.credit_new_visitor(marker)
     fence = _fence(shard)
     for key, contributions in plan.in_write_order():
-        writes += _update(key, contributions, fence)
+        writes += _update(key, contributions, fence, plan.tails if key[0] == "job" else None)
     return writes
 
 
@@ -141,14 +143,22 @@ def _fence(shard: str) -> UnicodeAttribute:
     return UnicodeAttribute(attr_name=f"{FENCE_PREFIX}{shard.removeprefix('shardId-')}")
 
 
-def _update(key: CounterKey, contributions: list[Contribution], fence: UnicodeAttribute) -> int:
+def _update(
+    key: CounterKey,
+    contributions: list[Contribution],
+    fence: UnicodeAttribute,
+    tails: Tails | None = None,
+) -> int:
+    """One counter's update; a day item's answer tells ``tails`` what it holds now."""
     pk, sk = counter_key(key)
     if key[0] in UNFENCED:
         _write(pk, sk, contributions, None, None)
         return 1
     first = min(c.sequence for c in contributions)
     try:
-        _write(pk, sk, contributions, fence, fence.does_not_exist() | (fence < first))
+        held = _write(pk, sk, contributions, fence, fence.does_not_exist() | (fence < first))
+        if tails is not None:
+            tails.learn(key, held)
         return 1
     except UpdateError as error:
         if not condition_failed(error):
@@ -158,8 +168,11 @@ def _update(key: CounterKey, contributions: list[Contribution], fence: UnicodeAt
     item = CounterItem._get_connection().get_item(pk, sk, consistent_read=True)["Item"]
     reached = item[fence.attr_name]["S"]
     remaining = [c for c in contributions if c.sequence > reached]
+    held = list(item)
     if remaining:
-        _write(pk, sk, remaining, fence, fence == reached)
+        held = _write(pk, sk, remaining, fence, fence == reached)
+    if tails is not None:
+        tails.learn(key, held)
     return 2 if remaining else 1
 
 
@@ -169,7 +182,8 @@ def _write(
     contributions: list[Contribution],
     fence: UnicodeAttribute | None,
     condition: Any,
-) -> None:
+) -> list[str]:
+    """Add ``contributions`` to the counter; answers the names of its attributes now."""
     totals, first_seen = added_up(contributions)
     actions: list[Action] = [
         NumberAttribute(attr_name=name).add(amount) for name, amount in totals.items()
@@ -179,7 +193,12 @@ def _write(
     for name, moment in first_seen.items():
         seen = UnicodeAttribute(attr_name=name)
         actions.append(seen.set(seen | moment))
-    CounterItem._get_connection().update_item(pk, sk, actions=actions, condition=condition)
+    # The item as it is now, to learn which values it holds: DynamoDB charges nothing for
+    # returned values (the write's units are the same).
+    answer = CounterItem._get_connection().update_item(
+        pk, sk, actions=actions, condition=condition, return_values=ALL_NEW
+    )
+    return list(answer.get("Attributes", {}))
 
 
 def counts_of(item: Mapping[str, Any]) -> dict[str, Any]:
