@@ -104,25 +104,14 @@ class DynamoKeyStore:
     def list_keys(self, workspace_id: str, *, limit: int, cursor: str | None) -> KeyPage:
         """Newest first (ids sort by the time they were made). Reads one item past the
         page to know whether another page exists."""
-        pk = workspace_key(workspace_id)
-        last_key = None
-        if cursor is not None:
-            last_key = {
-                "pk": {"S": pk},
-                "sk": {"S": cursors.decode(cursor, prefix=LISTED_KEY_PREFIX)},
-            }
-        items = list(
-            ApiKeyItem.query(
-                pk,
-                ApiKeyItem.sk.startswith(LISTED_KEY_PREFIX),
-                scan_index_forward=False,
-                limit=limit + 1,
-                last_evaluated_key=last_key,
-                consistent_read=True,
-            )
+        page, next_cursor = cursors.newest_first(
+            ApiKeyItem,
+            workspace_key(workspace_id),
+            LISTED_KEY_PREFIX,
+            limit=limit,
+            cursor=cursor,
+            consistent_read=True,
         )
-        page = items[:limit]
-        next_cursor = cursors.encode(page[-1].sk) if len(items) > limit else None
         return KeyPage(items=[_key(item) for item in page], next_cursor=next_cursor)
 
     def delete_key(self, workspace_id: str, key_id: str) -> None:

@@ -377,29 +377,18 @@ class DynamoJobStore:
         """Newest first, those with ``status`` and ``tag`` where given. Reads one item
         past the page to know whether another page exists; the jobs are listed without
         their links (``get_job`` has them)."""
-        pk = workspace_key(workspace_id)
-        last_key = None
-        if cursor is not None:
-            last_key = {
-                "pk": {"S": pk},
-                "sk": {"S": cursors.decode(cursor, prefix=JOB_PREFIX)},
-            }
         wanted: Condition | None = None
         if status is not None:
             wanted = JobItem.status == status
         if tag is not None:
             has_tag = JobItem.tags.contains(tag)
             wanted = has_tag if wanted is None else wanted & has_tag
-        items = list(
-            JobItem.query(
-                pk,
-                JobItem.sk.startswith(JOB_PREFIX),
-                filter_condition=wanted,
-                scan_index_forward=False,
-                limit=limit + 1,
-                last_evaluated_key=last_key,
-            )
+        page, next_cursor = cursors.newest_first(
+            JobItem,
+            workspace_key(workspace_id),
+            JOB_PREFIX,
+            limit=limit,
+            cursor=cursor,
+            wanted=wanted,
         )
-        page = items[:limit]
-        next_cursor = cursors.encode(page[-1].sk) if len(items) > limit else None
         return Page(items=[_job(item) for item in page], next_cursor=next_cursor)

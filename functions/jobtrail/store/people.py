@@ -197,10 +197,6 @@ class DynamoPeopleStore:
     ) -> PeoplePage:
         """Newest first, those in ``field`` and whose name or a handle holds ``query``.
         Reads one item past the page to know whether another page exists."""
-        pk = workspace_key(workspace_id)
-        last_key = None
-        if cursor is not None:
-            last_key = {"pk": {"S": pk}, "sk": {"S": cursors.decode(cursor, prefix=PERSON_PREFIX)}}
         wanted: Condition | None = None
         if field is not None:
             wanted = PersonItem.fields.contains(field)
@@ -208,18 +204,14 @@ class DynamoPeopleStore:
         if text:
             holds = PersonItem.search.contains(text)
             wanted = holds if wanted is None else wanted & holds
-        items = list(
-            PersonItem.query(
-                pk,
-                PersonItem.sk.startswith(PERSON_PREFIX),
-                filter_condition=wanted,
-                scan_index_forward=False,
-                limit=limit + 1,
-                last_evaluated_key=last_key,
-            )
+        page, next_cursor = cursors.newest_first(
+            PersonItem,
+            workspace_key(workspace_id),
+            PERSON_PREFIX,
+            limit=limit,
+            cursor=cursor,
+            wanted=wanted,
         )
-        page = items[:limit]
-        next_cursor = cursors.encode(page[-1].sk) if len(items) > limit else None
         return PeoplePage(items=[_person(item) for item in page], next_cursor=next_cursor)
 
 
