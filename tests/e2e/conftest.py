@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ import pytest
 from infra.local.dynamodb import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 API_KEY = "e2e-key"
 # The authorizer trusts a key it found for this long (at most 60 s on AWS): short here, so
 # that a revoked key's 401 is seen within a second or two, not a minute.
@@ -217,3 +219,14 @@ def careers_site() -> Iterator[CareersSite]:
     yield CareersSite(f"http://{host}", host, f"127.0.0.1:{server.server_port}")
     server.shutdown()
     server.server_close()
+
+
+def eventually(read: Any, expected: Any, seconds: float = 10.0) -> Any:
+    """``read()`` again until it gives ``expected`` or ``seconds`` have passed (the stack's
+    counters converge within a few seconds): the last value read."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = read()
+        if value == expected or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)

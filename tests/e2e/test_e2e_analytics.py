@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import FIREFOX, Stack, eventually
 
 pytestmark = pytest.mark.e2e
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-def _eventually(read: Any, expected: Any, seconds: float = 5.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = read()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_clicks_from_people_and_robots_reach_the_stats(stack: Stack) -> None:
@@ -51,7 +40,7 @@ def test_clicks_from_people_and_robots_reach_the_stats(stack: Stack) -> None:
     def clicks() -> Any:
         return stack.request("GET", f"/api/jobs/{job['id']}/stats", api_key=key).json()["clicks"]
 
-    assert _eventually(clicks, {"total": 5, "human": 3, "bots": 2, "unique_visitors": 1}) == {
+    assert eventually(clicks, {"total": 5, "human": 3, "bots": 2, "unique_visitors": 1}) == {
         "total": 5,
         "human": 3,
         "bots": 2,

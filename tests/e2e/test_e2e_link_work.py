@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.conftest import SLUG_CACHE_SECONDS, Stack
+from tests.e2e.conftest import FIREFOX, SLUG_CACHE_SECONDS, Stack, eventually
 
 pytestmark = pytest.mark.e2e
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 WRONG_URL = "https://careers.example.se/jobs/12"
 RIGHT_URL = "https://careers.example.se/jobs/123"
-
-
-def _eventually(read: Any, expected: Any, seconds: float = 10.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = read()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def _open(stack: Stack, slug: str) -> tuple[int, str, dict[str, list[str]]]:
@@ -93,7 +81,7 @@ def test_fix_print_export_and_close_a_job(stack: Stack, key: str) -> None:
     def counted() -> list[tuple[str, str, str]]:
         return [(r["channel"], r["human"], r["bots"]) for r in rows()]
 
-    assert _eventually(counted, [("print", "1", "0"), ("twitter", "1", "0")]) == [
+    assert eventually(counted, [("print", "1", "0"), ("twitter", "1", "0")]) == [
         ("print", "1", "0"),
         ("twitter", "1", "0"),
     ]
@@ -113,7 +101,7 @@ def test_fix_print_export_and_close_a_job(stack: Stack, key: str) -> None:
     def status() -> int:
         return _open(stack, printed["slug"])[0]
 
-    assert _eventually(status, 410, SLUG_CACHE_SECONDS + 5) == 410
+    assert eventually(status, 410, SLUG_CACHE_SECONDS + 5) == 410
     page = stack.request(
         "GET", f"/{printed['slug']}", api_key=None, headers={"Accept": "text/html"}
     )

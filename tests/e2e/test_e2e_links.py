@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SLUG_CACHE_SECONDS, Stack
+from tests.e2e.conftest import FIREFOX, SLUG_CACHE_SECONDS, Stack
 
 pytestmark = pytest.mark.e2e
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # A request over HTTP to the stack takes a moment of its own on a busy machine.
 SLACK_SECONDS = 3.0

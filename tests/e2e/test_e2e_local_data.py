@@ -14,19 +14,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import API_KEY, Stack, run_to_the_end, start_stack, stop
+from tests.e2e.conftest import (
+    API_KEY,
+    FIREFOX,
+    Stack,
+    eventually,
+    run_to_the_end,
+    start_stack,
+    stop,
+)
 
 pytestmark = pytest.mark.e2e
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-def _eventually(read: Any, expected: Any, seconds: float = 10.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = read()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def _click(stack: Stack, slug: str) -> None:
@@ -51,7 +49,7 @@ def test_a_restart_keeps_the_jobs_their_links_clicks_and_the_key(tmp_path: Path)
     slug = job["links"][0]["slug"]
     _click(first, slug)
     _click(first, slug)
-    assert _eventually(lambda: _total_clicks(first, job["id"]), 2) == 2
+    assert eventually(lambda: _total_clicks(first, job["id"]), 2) == 2
     _click(first, slug)
     stop(first)
     # When make run starts again on the same data, with the same key
@@ -62,10 +60,10 @@ def test_a_restart_keeps_the_jobs_their_links_clicks_and_the_key(tmp_path: Path)
         assert jobs.status == 200
         assert [item["id"] for item in jobs.json()["items"]] == [job["id"]]
         # and the third click is counted once, whether it was counted before the stop or after
-        assert _eventually(lambda: _total_clicks(second, job["id"]), 3) == 3
+        assert eventually(lambda: _total_clicks(second, job["id"]), 3) == 3
         # and the link still redirects; its click is the fourth, none counted twice
         _click(second, slug)
-        assert _eventually(lambda: _total_clicks(second, job["id"]), 4) == 4
+        assert eventually(lambda: _total_clicks(second, job["id"]), 4) == 4
         assert _total_clicks(second, job["id"]) == 4
     finally:
         stop(second)
@@ -173,7 +171,7 @@ def test_requests_print_no_metrics_by_default(stack: Stack) -> None:
     stack.request("GET", "/no-such-slug", api_key=None)
     # The gateway's line for a last request comes after anything the requests printed
     assert stack.request("GET", "/health?quiet-check", api_key=None).status == 200
-    assert _eventually(lambda: any("quiet-check" in line for line in stack.output), True)
+    assert eventually(lambda: any("quiet-check" in line for line in stack.output), True)
     printed = "".join(stack.output)
     assert '"_aws"' not in printed
     assert "No application metrics" not in printed
