@@ -2,7 +2,7 @@
 
     python -m bench.analytics [--quick]
 
-The budgets come from issue 3 ("Performance") and DESIGN.md ("Aggregator", "Stats"):
+The budgets come from issue 3 ("Performance") and the design of the aggregator and the stats:
 
 1. Stats cost does not grow with clicks: the same 30-day ``GET /api/jobs/{job_id}/stats``
    for a job with 100 recorded clicks and for one with 100,000 (2,000 over 20 days with

@@ -2,7 +2,7 @@
 
     python -m bench.redirect [--quick] [--profile] [--only warm|cold] [--block N]
 
-The budgets come from issue 2 ("Performance") and DESIGN.md ("Redirect is the hot path"):
+The budgets come from issue 2 ("Performance") and the design's "the redirect is the hot path":
 
 1. DynamoDB calls per redirect, counted by wrapping botocore's ``BaseClient._make_api_call``
    (boto3 and PynamoDB both go through it): a warm redirect of a slug it has not cached is

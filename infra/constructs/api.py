@@ -26,7 +26,7 @@ DEFAULT_ROUTE = "$default"
 AUTHORIZER_ID = "ApiKeyAuthorizer"
 
 # No source address and no user agent: the redirect serves anyone who clicks a link, and
-# jobtrail keeps no raw address anywhere (DESIGN.md), not even in access logs.
+# jobtrail keeps no raw address anywhere, not even in access logs.
 ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",
     "requestTime": "$context.requestTime",
@@ -82,7 +82,7 @@ def route_key(route: Route) -> apigwv2.HttpRouteKey:
 def _public_reason(route: Route) -> str:
     return (
         f"'{route.method} {route.path}' ({route.function} function) is public by the HTTP "
-        "contract (API.md): short links, /health and /api/openapi.json are opened without a "
+        "contract (docs/api.md): short links, /health and /api/openapi.json are opened without a "
         "key, and the catch-all answers 404. Every other /api/* route uses the authorizer."
     )
 

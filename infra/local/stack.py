@@ -1,5 +1,5 @@
 """The local stack: embedded DynamoDB, the gateway, the stream pumps and the timer, wired
-from the route table and configured by the variables in API.md's local runtime contract."""
+from the route table and configured by the variables docs/api.md lists for the local runtime."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The jobs and links API as API.md describes it."""
+"""The jobs and links API as docs/api.md describes it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every error the API answers, in the one shape ``API.md`` gives:
+"""Every error the API answers, in the one shape ``docs/api.md`` gives:
 ``{"error": {"code": ..., "message": ..., "details": [...]}}``."""
 
 from __future__ import annotations

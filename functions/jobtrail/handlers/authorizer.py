@@ -2,7 +2,7 @@
 
 It answers ``isAuthorized: true`` with the workspace in the context for a known key, and
 with an empty workspace otherwise; the API function then answers ``401`` in the error shape
-of API.md. (An HTTP API authorizer can only deny with a bare ``403``, which would break the
+of docs/api.md. (An HTTP API authorizer can only deny with a bare ``403``, which would break the
 contract's ``401``.) No route reads anything without a workspace, so this fails closed.
 
 Answers are cached in the warm function for a minute (``KEY_CACHE_SECONDS``, at most 60: a
