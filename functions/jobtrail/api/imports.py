@@ -159,10 +159,10 @@ def import_jobs(ats: Annotated[Ats | None, Query()] = None) -> ImportOut:
     responses=answers(
         200,
         "What the import did, and each line it rejected",
-        400,
         401,
         413,
         415,
+        422,
         say={
             413: "The body is larger than 5 MiB, or has more than 10,000 rows",
             415: "Send the CSV as text/csv",
