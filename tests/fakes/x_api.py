@@ -1,6 +1,7 @@
 """A fake X API v2: a real HTTP server on 127.0.0.1 answering the four endpoints the share
-poller uses and the List members one the people import uses, with X's JSON shapes (``data``, ``includes.users``, ``includes.tweets``,
-``errors``, ``meta``), its query parameters and its ``x-rate-limit-*`` headers.
+poller uses and the List members one the people import uses, with X's JSON shapes
+(``data``, ``includes.users``, ``includes.tweets``, ``errors``, ``meta``), its query
+parameters and its ``x-rate-limit-*`` headers.
 
 - ``GET /2/tweets/search/recent``: ``query=url:"<host>"`` only (other queries get X's 400),
   ``since_id``, ``start_time``, ``max_results`` (10-100), ``next_token``; newest first.
