@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from jobtrail.domain.errors import Unavailable
+from jobtrail.domain.imports import Outcome
+from jobtrail.domain.people_imports import import_x_list
+from jobtrail.sources.x import XSource
+from jobtrail.store.people import DynamoPeopleStore
+from tests.fakes.clock import FakeClock
+from tests.fakes.x_api import FakeXApi
 from tests.integration.conftest import Client, Reply
 
 IMPORT = "/api/imports/people"
@@ -88,7 +97,7 @@ def test_a_blank_cell_keeps_what_is_stored(api: Client) -> None:
     assert eva["name"] == "Eva"
     assert eva["fields"] == ["data"]
     assert eva["email"] == "eva@example.se"
-    assert eva["handles"]["bluesky"] == "eva.bsky.social"
+    assert eva["handles"] == {"x": "eva", "bluesky": "eva.bsky.social", "linkedin": None}
 
 
 def test_x_is_matched_before_bluesky_and_linkedin(api: Client) -> None:
@@ -119,3 +128,68 @@ def test_a_header_without_name_and_other_media_types_are_refused(api: Client) ->
     assert _csv(api, "x,bluesky\nanna,\n").status == 422
     refused = api.post(IMPORT, {"x_list_id": "1", "field": "data"}, headers={})
     assert refused.status == 415
+
+
+# --- the members of an X List (the domain import against the fake X) ----------------------
+
+
+def _x_list_import(
+    fake_x: FakeXApi, workspace: tuple[str, str], clock: FakeClock, max_requests: int = 5
+) -> Outcome:
+    source = XSource(fake_x.base_url, fake_x.token, now=clock.now)
+    try:
+        return import_x_list(
+            DynamoPeopleStore(),
+            source,
+            workspace_id=workspace[0],
+            list_id="1402",
+            field="Data",
+            max_requests=max_requests,
+            now=clock.now(),
+        )
+    finally:
+        source.close()
+
+
+def test_an_x_list_of_two_pages_joins_a_field_and_a_rerun_changes_nothing(
+    api: Client, fake_x: FakeXApi, workspace: tuple[str, str], clock: FakeClock
+) -> None:
+    # Given: Anna is known by her X handle (any case), the List has 150 members
+    api.post("/api/people", {"name": "Anna", "handles": {"x": "@MEMBER0"}, "fields": ["ops"]})
+    members = [fake_x.world.user(f"member{i}", name=f"Member {i}") for i in range(150)]
+    fake_x.world.lists["1402"] = [user.id for user in members]
+
+    # When
+    outcome = _x_list_import(fake_x, workspace, clock)
+
+    # Then: Anna gained the field and kept her own, the others are new people in it
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (149, 1, 0)
+    assert len(fake_x.requests_to("list_members")) == 2
+    anna = api.get("/api/people", query="q=anna").json()["items"][0]
+    assert anna["fields"] == ["ops", "data"]
+    new = api.get("/api/people", query="q=member149").json()["items"][0]
+    assert (new["name"], new["fields"], new["handles"]["x"]) == (
+        "Member 149",
+        ["data"],
+        "member149",
+    )
+
+    again = _x_list_import(fake_x, workspace, clock)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 150)
+
+
+def test_a_429_on_an_x_list_writes_nothing_and_says_when_to_come_back(
+    api: Client, fake_x: FakeXApi, workspace: tuple[str, str], clock: FakeClock
+) -> None:
+    members = [fake_x.world.user(f"member{i}") for i in range(150)]
+    fake_x.world.lists["1402"] = [user.id for user in members]
+    fake_x.fail(
+        "list_members",
+        on_call=2,
+        status=429,
+        headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1900000000"},
+    )
+    with pytest.raises(Unavailable) as refused:
+        _x_list_import(fake_x, workspace, clock)
+    assert "try again after" in refused.value.message
+    assert api.get("/api/people").json()["items"] == []

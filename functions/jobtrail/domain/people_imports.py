@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from jobtrail.domain import people
-from jobtrail.domain.errors import DomainError
+from jobtrail.domain.errors import DomainError, Unavailable
 from jobtrail.domain.imports import (
     MAX_TAG,
     MAX_TAGS,
@@ -22,6 +23,15 @@ from jobtrail.domain.imports import (
     cells_of,
     read_table,
     too_many_cells,
+)
+from jobtrail.domain.sharers import sharer_key
+from jobtrail.domain.times import iso
+from jobtrail.sources.base import (
+    Author,
+    BudgetExhausted,
+    RateLimited,
+    RequestBudget,
+    SourceUnavailable,
 )
 
 COLUMNS = ("name", "x", "bluesky", "linkedin", "fields", "email")
@@ -38,6 +48,8 @@ class PersonRow:
     email: str | None = None
     # Fields to add to the person's own (an X List import), rather than to replace them.
     add_fields: tuple[str, ...] = ()
+    # The name is only for a new person: a match keeps their own (an X List import).
+    name_if_new: bool = False
 
 
 def read_csv(raw: bytes) -> tuple[list[PersonRow], list[Rejected]]:
@@ -83,7 +95,14 @@ def _csv_row(line: int, header: Sequence[str], record: Sequence[str]) -> PersonR
 def _changes(person: people.Person, row: PersonRow) -> people.PersonChanges | None:
     """What the row changes in the person; None: nothing."""
     name = row.name if row.name is not None and row.name != person.name else None
-    handles = {p: h for p, h in row.handles.items() if person.handles.get(p) != h}
+    if row.name_if_new:
+        name = None
+    # A handle that differs only as handles are not compared (case, @) is the same.
+    handles = {
+        p: h
+        for p, h in row.handles.items()
+        if sharer_key(person.handles.get(p) or "") != sharer_key(h)
+    }
     fields: tuple[str, ...] | None = None
     if row.fields is not None and row.fields != person.fields:
         fields = row.fields
@@ -184,3 +203,54 @@ def import_people(
             outcome.rejected.append(Rejected(row.line, f"{at}: {error.message}"))
     outcome.rejected.sort(key=lambda r: r.line)
     return outcome
+
+
+class ListMembers(Protocol):
+    """What an X List import needs of the X adapter (``sources.x.XSource``)."""
+
+    def list_members(self, list_id: str, *, budget: RequestBudget) -> Sequence[Author]: ...
+
+
+def import_x_list(
+    store: people.PeopleStore,
+    source: ListMembers,
+    *,
+    workspace_id: str,
+    list_id: str,
+    field: str,
+    max_requests: int,
+    now: datetime,
+) -> Outcome:
+    """Put the members of an X List in ``field``: each matched by their X handle (and
+    given the field besides their own) or made a person with it. The List is read whole
+    before anything is written, within ``max_requests`` (as a poller run's budget): a rate
+    limit or an exhausted budget mid-way writes nothing and is Unavailable, and since an
+    import changes nothing twice, sending it again later finishes it."""
+    field = field.strip().lower()
+    try:
+        members = source.list_members(list_id, budget=RequestBudget(max_requests))
+    except RateLimited as error:
+        raise Unavailable(
+            f"X limits how often a List may be read; try again after {iso(error.reset_at)}.",
+            code="rate_limited",
+        ) from None
+    except BudgetExhausted:
+        raise Unavailable(
+            f"The List has more members than {max_requests} requests of 100 can read; "
+            "split it in smaller Lists.",
+            code="list_too_large",
+        ) from None
+    except SourceUnavailable:
+        raise Unavailable("X could not be reached; try again in a minute.") from None
+    rows = [
+        PersonRow(
+            place,
+            name=member.name or member.handle,
+            handles={"x": member.handle},
+            add_fields=(field,),
+            name_if_new=True,
+        )
+        for place, member in enumerate(members, start=1)
+        if member.handle
+    ]
+    return import_people(store, workspace_id=workspace_id, rows=rows, now=now, where="Member")
