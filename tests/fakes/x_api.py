@@ -1,6 +1,7 @@
 """A fake X API v2: a real HTTP server on 127.0.0.1 answering the four endpoints the share
-poller uses, with X's JSON shapes (``data``, ``includes.users``, ``includes.tweets``,
-``errors``, ``meta``), its query parameters and its ``x-rate-limit-*`` headers.
+poller uses and the List members one the people import uses, with X's JSON shapes
+(``data``, ``includes.users``, ``includes.tweets``, ``errors``, ``meta``), its query
+parameters and its ``x-rate-limit-*`` headers.
 
 - ``GET /2/tweets/search/recent``: ``query=url:"<host>"`` only (other queries get X's 400),
   ``since_id``, ``start_time``, ``max_results`` (10-100), ``next_token``; newest first.
@@ -9,6 +10,9 @@ poller uses, with X's JSON shapes (``data``, ``includes.users``, ``includes.twee
 - ``GET /2/tweets/:id/retweeted_by``: the latest 100 reposters, ``pagination_token``.
 - ``GET /2/tweets/:id/quote_tweets``: ``max_results`` (10-100), ``pagination_token``.
 - ``GET /2/tweets?ids=``: at most 100 ids; missing ones come back in ``errors``.
+- ``GET /2/lists/:id/members``: ``max_results`` (1-100, default 100), ``pagination_token``;
+  ``data`` users, ``meta.result_count`` and ``meta.next_token``; a List X does not know
+  comes back in ``errors`` (``XWorld.lists``).
 
 Fields and expansions are honoured as X does: a tweet carries ``id``, ``text`` and
 ``edit_history_tweet_ids`` plus what ``tweet.fields`` asks for; a user carries ``id``,
@@ -41,7 +45,13 @@ INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 
 # X's rate limits per 15 minutes for an app token (the docs' rate-limit table).
-DEFAULT_LIMITS = {"search": 450, "retweeted_by": 75, "quote_tweets": 75, "lookup": 3500}
+DEFAULT_LIMITS = {
+    "search": 450,
+    "retweeted_by": 75,
+    "quote_tweets": 75,
+    "lookup": 3500,
+    "list_members": 900,
+}
 
 COMMON_FIELDS = {"expansions", "tweet.fields", "user.fields"}
 POST_FIELDS = COMMON_FIELDS | {"media.fields", "poll.fields", "place.fields"}
@@ -61,6 +71,7 @@ ALLOWED_PARAMS = {
     "retweeted_by": COMMON_FIELDS | {"max_results", "pagination_token"},
     "quote_tweets": POST_FIELDS | {"max_results", "pagination_token", "exclude"},
     "lookup": POST_FIELDS | {"ids"},
+    "list_members": COMMON_FIELDS | {"max_results", "pagination_token"},
 }
 
 
@@ -98,6 +109,7 @@ class XWorld:
         self.tweets: dict[str, Tweet] = {}
         self.reposters: dict[str, list[str]] = {}  # tweet id -> user ids, oldest first
         self.suspended: set[str] = set()  # users X no longer shows
+        self.lists: dict[str, list[str]] = {}  # list id -> member user ids, as added
         self._sequence = 0
 
     def user(self, username: str, *, followers: int = 0, name: str | None = None) -> User:
@@ -166,7 +178,7 @@ class XWorld:
 
 @dataclass(frozen=True)
 class Request:
-    endpoint: str  # search, retweeted_by, quote_tweets, lookup, or unknown
+    endpoint: str  # search, retweeted_by, quote_tweets, lookup, list_members, or unknown
     path: str
     params: dict[str, str]
     authorization: str | None
@@ -420,7 +432,28 @@ class FakeXApi:
             return self._retweeted_by(tweet_id, params)
         if endpoint == "quote_tweets":
             return self._quote_tweets(tweet_id, params)
+        if endpoint == "list_members":
+            return self._list_members(tweet_id, params)
         return self._lookup(params)
+
+    def _list_members(self, list_id: str, params: dict[str, str]) -> _Answer:
+        """``GET /2/lists/:id/members``: up to 100 users a page, ``meta.next_token``."""
+        size = _max_results(params, low=1, high=100, default=100)
+        if isinstance(size, _Answer):
+            return size
+        if list_id not in self.world.lists:
+            return _json(200, {"errors": [_not_found(list_id, "id", "list")]})
+        ids = self.world.lists[list_id]
+        users = [self.world.users[uid] for uid in ids if uid not in self.world.suspended]
+        page, next_token = _offset_page(users, params.get("pagination_token"), size)
+        if isinstance(page, _Answer):
+            return page
+        body: dict[str, Any] = {"meta": {"result_count": len(page)}}
+        if page:
+            body["data"] = [_render_user(user, params) for user in page]
+        if next_token:
+            body["meta"]["next_token"] = next_token
+        return _json(200, body)
 
     def _search(self, params: dict[str, str]) -> _Answer:
         size = _max_results(params, low=10, high=100, default=10)
@@ -641,6 +674,9 @@ def _route(path: str) -> tuple[str, str]:
         return "search", ""
     if path == "/2/tweets":
         return "lookup", ""
+    members = re.fullmatch(r"/2/lists/(\d{1,19})/members", path)
+    if members:
+        return "list_members", members.group(1)
     match = re.fullmatch(r"/2/tweets/(\d{1,19})/(retweeted_by|quote_tweets)", path)
     if match:
         return match.group(2), match.group(1)

@@ -148,6 +148,8 @@ ASA = {"name": "Ny Person", "handles": {"x": "ny_person"}, "fields": ["data"]}
 BIG = {**JOB, "ats_id": "x" * (65 * 1024)}
 IMPORT_JOBS = "/api/imports/jobs"
 JOBS_CSV = "title,url,tags\nEkonom,https://careers.example.se/jobs/5,ekonomi\nBad,ftp://x.se/,\n"
+IMPORT_PEOPLE = "/api/imports/people"
+PEOPLE_CSV = "name,x,fields\nNy Importerad,ny_importerad,data\nNobody,,\n"
 SOURCES = "/api/imports/sources"
 SOURCE = "/api/imports/sources/{source_id}"
 BOARD = {"ats": "greenhouse", "board": "acme"}
@@ -320,6 +322,16 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, "name\nx\n", "text/csv")),
     ("POST", IMPORT_JOBS, 422, _post(IMPORT_JOBS, {"jobs": 1}, query="ats=lever")),
     # The ATSs are unreachable here: a board is stored, to be imported by the daily run.
+    ("POST", IMPORT_PEOPLE, 200, _post(IMPORT_PEOPLE, PEOPLE_CSV, "text/csv")),
+    ("POST", IMPORT_PEOPLE, 401, _post(IMPORT_PEOPLE, PEOPLE_CSV, "text/csv", api_key=None)),
+    (
+        "POST",
+        IMPORT_PEOPLE,
+        413,
+        _post(IMPORT_PEOPLE, "x" * (5 * 1024 * 1024 + 1), "text/csv"),
+    ),
+    ("POST", IMPORT_PEOPLE, 415, _post(IMPORT_PEOPLE, PEOPLE_CSV, "application/json")),
+    ("POST", IMPORT_PEOPLE, 422, _post(IMPORT_PEOPLE, "x,bluesky\nanna,\n", "text/csv")),
     ("POST", SOURCES, 201, _post(SOURCES, BOARD)),
     ("POST", SOURCES, 400, _post(SOURCES, "{not json")),
     ("POST", SOURCES, 401, _post(SOURCES, BOARD, api_key=None)),

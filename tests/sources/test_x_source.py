@@ -728,3 +728,53 @@ def test_the_fake_answers_xs_400_to_what_x_refuses(
     body = json.loads(answer.data)
     assert body["title"] == "Invalid Request"
     assert parameter in body["errors"][0]["parameters"]
+
+
+# --- the members of a List -----------------------------------------------------------------
+
+
+def _list_of(fake_x: FakeXApi, size: int) -> list[User]:
+    members = [fake_x.world.user(f"member{i}", followers=i) for i in range(size)]
+    fake_x.world.lists["1402"] = [user.id for user in members]
+    return members
+
+
+def test_the_members_of_a_list_are_read_page_by_page(fake_x: FakeXApi, x_source: XSource) -> None:
+    # Given: a List of 150, two pages
+    members = _list_of(fake_x, 150)
+
+    # When
+    budget = _budget(5)
+    found = x_source.list_members("1402", budget=budget)
+
+    # Then: everyone, with their followers, in two requests asked as X documents
+    assert [a.handle for a in found] == [u.username for u in members]
+    assert found[149].followers == 149
+    asked = fake_x.requests_to("list_members")
+    assert [r.params.get("pagination_token") for r in asked] == [None, "pt100"]
+    assert asked[0].params["user.fields"] == "public_metrics,username,name"
+    assert asked[0].params["max_results"] == "100"
+
+
+def test_a_429_on_a_list_page_raises_rate_limited(fake_x: FakeXApi, x_source: XSource) -> None:
+    # Given: the second page is refused
+    _list_of(fake_x, 150)
+    reset = _epoch_in(600)
+    fake_x.fail(
+        "list_members",
+        on_call=2,
+        status=429,
+        headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+    )
+
+    # When / Then
+    with pytest.raises(RateLimited) as raised:
+        x_source.list_members("1402", budget=_budget())
+    assert raised.value.reset_at == datetime.fromtimestamp(reset, UTC)
+
+
+def test_a_list_read_stops_at_the_budget(fake_x: FakeXApi, x_source: XSource) -> None:
+    _list_of(fake_x, 250)
+    with pytest.raises(BudgetExhausted):
+        x_source.list_members("1402", budget=_budget(2))
+    assert len(fake_x.requests_to("list_members")) == 2

@@ -117,6 +117,8 @@ def _check_import_body(event: dict[str, Any], raw: bytes | None) -> dict[str, An
     reads its bytes) without ``?ats=``, JSON with it (checked as any JSON body)."""
     media_type = _media_type(event.get("headers") or {})
     feed = bool((event.get("queryStringParameters") or {}).get("ats"))
+    if (event.get("rawPath") or "") == imports.IMPORT_PEOPLE:
+        feed = False  # a CSV only, for now
     if raw is None:
         return errors.proxy_error(400, "invalid_encoding", "Send the body as base64 or text.")
     if not feed:

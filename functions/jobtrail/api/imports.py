@@ -20,7 +20,7 @@ from jobtrail.api.schemas import (
     answers,
 )
 from jobtrail.api.services import services, workspace
-from jobtrail.domain import import_sources, imports
+from jobtrail.domain import import_sources, imports, people_imports
 from jobtrail.domain.errors import DomainError, InvalidInput
 from jobtrail.observability import logger, metrics
 from jobtrail.sources.ats import BoardNotFound
@@ -29,9 +29,10 @@ from jobtrail.sources.base import RateLimited, SourceRejected, SourceUnavailable
 router = Router()
 
 IMPORT_JOBS = "/api/imports/jobs"
+IMPORT_PEOPLE = "/api/imports/people"
 CSV_MEDIA_TYPE = "text/csv"
 # Routes whose body may be up to 5 MiB (``api.app`` lets them past the 64 KiB bound).
-LARGE_BODY_PATHS = frozenset({IMPORT_JOBS})
+LARGE_BODY_PATHS = frozenset({IMPORT_JOBS, IMPORT_PEOPLE})
 
 # Hand-written: the body is read by the route (a CSV is no model), so Powertools cannot
 # document it from a parameter.
@@ -64,6 +65,23 @@ _IMPORT_BODY = {
                             "description": "Lever's postings",
                         },
                     ],
+                }
+            },
+        },
+    }
+}
+
+
+# Hand-written for the same reason as _IMPORT_BODY.
+_PEOPLE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            CSV_MEDIA_TYPE: {
+                "schema": {
+                    "type": "string",
+                    "description": "a header line naming name,x,bluesky,linkedin,fields,email "
+                    "(separated by , or ;), then one person per line; fields separated by ;",
                 }
             },
         },
@@ -126,6 +144,44 @@ def import_jobs(ats: Annotated[Ats | None, Query()] = None) -> ImportOut:
         now=given.clock.now(),
     )
     metrics.add_metric(name="jobs_imported", unit=MetricUnit.Count, value=outcome.created)
+    return import_out(outcome)
+
+
+@router.post(
+    IMPORT_PEOPLE,
+    summary="Import people from a CSV",
+    description="A CSV (text/csv) with the columns name,x,bluesky,linkedin,fields,email "
+    "(fields separated by ;), read as the job import reads one. A row matches the person "
+    "who holds its x, else its bluesky, else its linkedin handle (without case or a leading "
+    "@); a blank cell keeps what is stored; a row that matches nobody is a new person. A row "
+    "without a handle, or whose handles belong to two people, is rejected with its line. A "
+    "rerun creates and changes nothing. Up to 5 MiB and 10,000 rows.",
+    responses=answers(
+        200,
+        "What the import did, and each line it rejected",
+        401,
+        413,
+        415,
+        422,
+        say={
+            413: "The body is larger than 5 MiB, or has more than 10,000 rows",
+            415: "Send the CSV as text/csv",
+        },
+    ),
+    openapi_extensions=_PEOPLE_BODY,
+    tags=["imports"],
+)
+def import_people() -> ImportOut:
+    given = services(router)
+    rows, rejected = people_imports.read_csv(_raw_body())
+    outcome = people_imports.import_people(
+        given.people,
+        workspace_id=workspace(router),
+        rows=rows,
+        rejected=rejected,
+        now=given.clock.now(),
+    )
+    metrics.add_metric(name="people_imported", unit=MetricUnit.Count, value=outcome.created)
     return import_out(outcome)
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from jobtrail.domain import jobs
 from jobtrail.domain.errors import InvalidInput
 from jobtrail.domain.urls import normalize_target_url
 
+T = TypeVar("T")
 MAX_ROWS = 10_000
 MAX_TITLE = 200
 MAX_TAGS = 20
@@ -100,9 +101,22 @@ def _cells(value: str) -> tuple[str, ...]:
 
 def read_csv(raw: bytes) -> tuple[list[Row], list[Rejected]]:
     """The rows of a job CSV (columns ``title,url,tags,ats_id,channels`` in any order,
-    only title and url required) and the lines rejected. Blank lines are skipped but
-    counted; a quoted cell may hold new lines; an Excel ``sep=;`` first line is obeyed.
-    InvalidInput when the header lacks a column; TooMuch over 10,000 rows."""
+    only title and url required) and the lines rejected (``read_table``)."""
+    return read_table(raw, columns=COLUMNS, required=("title", "url"), make_row=_csv_row)
+
+
+def read_table(
+    raw: bytes,
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    make_row: Callable[[int, Sequence[str], Sequence[str]], T | Rejected],
+) -> tuple[list[T], list[Rejected]]:
+    """The rows of a CSV as a spreadsheet writes it, each made by ``make_row(line, header,
+    cells)``, and the lines rejected. The columns may come in any order, ``required`` must
+    be there. Blank lines are skipped but counted; a quoted cell may hold new lines; an
+    Excel ``sep=;`` first line is obeyed. InvalidInput when the header lacks a column;
+    TooMuch over 10,000 rows."""
     text = _text(raw)
     first_line = 0
     hint = re.match(r"sep=(.)\r?\n", text)
@@ -113,7 +127,7 @@ def read_csv(raw: bytes) -> tuple[list[Row], list[Rejected]]:
     else:
         separator = _separator(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows: list[Row] = []
+    rows: list[T] = []
     rejected: list[Rejected] = []
     header: list[str] | None = None
     read_to = 0  # the last physical line read so far
@@ -125,21 +139,22 @@ def read_csv(raw: bytes) -> tuple[list[Row], list[Rejected]]:
                 continue
             if header is None:
                 header = [cell.strip().lower() for cell in record]
-                missing = [name for name in ("title", "url") if name not in header]
+                missing = [name for name in required if name not in header]
                 if missing:
                     raise InvalidInput(
-                        f"Line {line}, the header, must name the columns {', '.join(COLUMNS)} "
-                        f"(title and url at least); it lacks {' and '.join(missing)}.",
+                        f"Line {line}, the header, must name the columns {', '.join(columns)} "
+                        f"({' and '.join(required)} at least); it lacks "
+                        f"{' and '.join(missing)}.",
                         code="invalid_import",
                     )
                 continue
             if len(rows) + len(rejected) >= MAX_ROWS:
                 raise TooMuch(f"The file has more than {MAX_ROWS:,} rows; split it in parts.")
-            row = _csv_row(line, header, record)
-            if isinstance(row, Row):
-                rows.append(row)
-            else:
+            row = make_row(line, header, record)
+            if isinstance(row, Rejected):
                 rejected.append(row)
+            else:
+                rows.append(row)
     except csv.Error as error:
         raise InvalidInput(
             f"Line {first_line + reader.line_num} cannot be read as CSV ({error}); check its "
@@ -148,16 +163,28 @@ def read_csv(raw: bytes) -> tuple[list[Row], list[Rejected]]:
         ) from None
     if header is None:
         raise InvalidInput(
-            f"The file is empty; its first line names the columns {', '.join(COLUMNS)}.",
+            f"The file is empty; its first line names the columns {', '.join(columns)}.",
             code="invalid_import",
         )
     return rows, rejected
 
 
-def _csv_row(line: int, header: Sequence[str], record: Sequence[str]) -> Row | Rejected:
+def too_many_cells(line: int, header: Sequence[str], record: Sequence[str]) -> Rejected | None:
     if any(cell.strip() for cell in record[len(header) :]):
         return Rejected(line, f"Line {line} has more cells than the header has columns.")
-    cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(header)}
+    return None
+
+
+def cells_of(header: Sequence[str], record: Sequence[str]) -> dict[str, str]:
+    """A record's cells by column, stripped ('' for a missing cell)."""
+    return {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(header)}
+
+
+def _csv_row(line: int, header: Sequence[str], record: Sequence[str]) -> Row | Rejected:
+    extra = too_many_cells(line, header, record)
+    if extra is not None:
+        return extra
+    cells = cells_of(header, record)
     channels = _cells(cells.get("channels", ""))
     bad_channel = next((c for c in channels if not _CHANNEL.match(c)), None)
     if bad_channel is not None:

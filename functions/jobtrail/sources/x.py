@@ -64,6 +64,7 @@ DEFAULT_MAX_LOOKUP_PAGES = 3
 EXPANSIONS = "author_id,referenced_tweets.id"
 TWEET_FIELDS = "created_at,author_id,entities,referenced_tweets,public_metrics,conversation_id"
 USER_FIELDS = "username,name,public_metrics"
+MEMBER_FIELDS = "public_metrics,username,name"  # as X's List members docs spell it
 
 # X's recent search reaches back 7 days and answers 400 for a start_time before that; the
 # margin covers the clock difference between us and X.
@@ -205,6 +206,25 @@ class XSource:
                     )
                 )
         return reposts
+
+    def list_members(self, list_id: str, *, budget: RequestBudget) -> Sequence[Author]:
+        """The members of an X List (``GET /2/lists/:id/members``), 100 a page, every page
+        the budget pays for (RequestBudget's own refusal stops it, as a rate limit does:
+        RateLimited). A list X does not know answers no members."""
+        params = {"max_results": str(PAGE_SIZE), "user.fields": MEMBER_FIELDS}
+        members: list[Author] = []
+        token: str | None = None
+        path = f"/2/lists/{quote(list_id, safe='')}/members"
+        while True:
+            page_params = dict(params)
+            if token is not None:
+                page_params["pagination_token"] = token
+            body = self._get("list_members", path, page_params, budget)
+            members.extend(_author(user) for user in _array(body, "data"))
+            meta = body.get("meta")
+            token = optional_str(meta, "next_token") if isinstance(meta, dict) else None
+            if token is None:
+                return members
 
     def quotes_of(self, post: Post, *, budget: RequestBudget) -> Sequence[Post]:
         """The quotes of ``post``, newest first, up to ``max_lookup_pages`` pages."""
