@@ -609,3 +609,30 @@ def answers(
             "content": {"application/json": {"model": ErrorOut}},
         }
     return documented
+
+
+ConversionKind = Literal["application", "hire"]
+ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ConversionCreate(_Request):
+    """``POST /api/conversions``: an application or hire that came of a click."""
+
+    click_id: Annotated[str, Field(min_length=1, max_length=100)]
+    kind: ConversionKind
+    external_id: ExternalId | None = None
+    # Text on the wire: parsed from ISO-8601 (strict mode would refuse any string).
+    at: Annotated[datetime, Field(strict=False)] | None = None
+
+
+class ConversionOut(_Answer):
+    id: str
+    click_id: str | None
+    kind: ConversionKind
+    external_id: str | None
+    at: str
+    job_id: str
+    slug: str | None
+    channel: str
+    sharer: str | None
+    person_id: str | None
