@@ -24,14 +24,20 @@ router = Router()
     summary="Credit an application or hire to the click it came of",
     description="Counted once per (click id, kind, external id): the same again answers 200 "
     "with the conversion first recorded. `at` (default now) decides the day it counts on.",
-    responses=answers(
-        201,
-        "The conversion, recorded",
-        400,
-        401,
-        404,
-        say={404: "No click of this workspace has that id"},
-    ),
+    responses={
+        **answers(
+            201,
+            "The conversion, recorded",
+            400,
+            401,
+            404,
+            say={404: "No click of this workspace has that id"},
+        ),
+        200: {
+            "description": "The same conversion again: as first recorded, counted once",
+            "content": {"application/json": {"model": ConversionOut}},
+        },
+    },
     tags=["conversions"],
 )
 def create_conversion(body: Annotated[ConversionCreate, Body()]) -> Response[ConversionOut]:

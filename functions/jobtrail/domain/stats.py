@@ -187,10 +187,7 @@ def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
         )
         for name in totals:
             totals[name] += int(counts.get(name) or 0)
-    items = [
-        {"channel": channel, **totals}
-        for channel, totals in channels.items()
-    ]
+    items = [{"channel": channel, **totals} for channel, totals in channels.items()]
     return sorted(items, key=lambda i: (-i["human"], -i["jobs"], i["channel"]))
 
 

@@ -35,7 +35,8 @@ class ClickOrigin:
 def find_click(click_id: str, workspace_id: str) -> ClickOrigin | None:
     """The click's job, link, channel and sharer; None if missing or another workspace's."""
     try:
-        item = ClickItem.get(click_id, consistent_read=True)
+        # Any: ClickItem's fields are made from the Click's by its metaclass (``models``).
+        item: Any = ClickItem.get(click_id, consistent_read=True)
     except ClickItem.DoesNotExist:
         return None
     if item.workspace_id != workspace_id:
@@ -64,8 +65,9 @@ def record_conversion(
     """Write the conversion and its counts unless (source, kind, external id) is stored:
     answers the stored conversion and whether this call wrote it."""
     kind = conversion["kind"]
-    pk, sk = workspace_key(workspace_id), conversion_sort_key(
-        source, kind, conversion["external_id"] or ""
+    pk, sk = (
+        workspace_key(workspace_id),
+        conversion_sort_key(source, kind, conversion["external_id"] or ""),
     )
     item = ConversionItem(
         pk,
@@ -95,9 +97,7 @@ def record_conversion(
                 CounterItem(job_pk, job_sk),
                 actions=[NumberAttribute(attr_name=n).add(1) for n in names],
             )
-            tx.update(
-                CounterItem(ws_pk, ws_sk), actions=[NumberAttribute(attr_name=name).add(1)]
-            )
+            tx.update(CounterItem(ws_pk, ws_sk), actions=[NumberAttribute(attr_name=name).add(1)])
             if late:
                 # Kept spans that hold the day are behind now: they are added up again.
                 changes_pk, changes_sk = counter_key(("changes", conversion["job_id"]))
