@@ -47,6 +47,9 @@ def test_an_application_and_a_hire_show_in_every_stat(
 
     stats = api.get(f"/api/jobs/{job['id']}/stats").json()
     assert stats["conversions"] == {"application": 1, "hire": 1}
+    for listed, label, value in (("by_channel", "channel", channel), ("by_link", "slug", slug)):
+        [row] = [r for r in stats[listed] if r[label] == value]
+        assert (row["applications"], row["hires"]) == (1, 1)
     [row] = [r for r in api.get("/api/stats/channels").json()["items"] if r["channel"] == channel]
     assert (row["applications"], row["hires"]) == (1, 1)
     csv = api.get(f"/api/jobs/{job['id']}/stats.csv").text

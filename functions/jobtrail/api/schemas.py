@@ -355,6 +355,8 @@ class ChannelClicks(_Answer):
     channel: str
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
     unique_visitors: int
 
 
@@ -362,6 +364,8 @@ class LinkClicks(_Answer):
     slug: str
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
     channel: str | None = Field(description="null for a slug the job does not list")
     sharer: str | None
     person_id: str | None = Field(description="a personal link's person")
@@ -372,6 +376,8 @@ class SharerClicks(_Answer):
     person_id: str | None = Field(description="the person of personal links")
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
 
 
 class ReferrerClicks(_Answer):

@@ -75,6 +75,10 @@ def _listed(
     return sorted(rows, key=lambda r: (-r.get("human", 0), -r.get("bots", 0), str(r[label])))
 
 
+# What by_link and by_sharer list: clicks, and the conversions credited to them.
+CONVERTED = ("human", "bots", "applications", "hires")
+
+
 def job_stats(
     job_id: str,
     days: DayRange,
@@ -124,12 +128,12 @@ def job_stats(
     }
     human = sum(d["human"] for d in by_day.values())
     bots = sum(d["bots"] for d in by_day.values())
-    by_link = _listed(dims.get("link", {}), "slug", ("human", "bots"), none_as_null=False)
+    by_link = _listed(dims.get("link", {}), "slug", CONVERTED, none_as_null=False)
     for row in by_link:
         row["channel"], row["sharer"], row["person_id"] = links.get(row["slug"], (None, None, None))
     # A personal link's sharer is counted as its person's id.
     people = {pid: shown for _, shown, pid in links.values() if pid is not None}
-    by_sharer = _listed(dims.get("sharer", {}), "sharer", ("human", "bots"))
+    by_sharer = _listed(dims.get("sharer", {}), "sharer", CONVERTED)
     for row in by_sharer:
         recorded = row["sharer"]
         row["person_id"] = recorded if recorded in people else None
@@ -148,7 +152,7 @@ def job_stats(
         "by_channel": _listed(
             dims.get("channel", {}),
             "channel",
-            ("human", "bots", "unique_visitors"),
+            ("human", "bots", "unique_visitors", "applications", "hires"),
             none_as_null=False,
         ),
         "by_link": by_link,
