@@ -126,3 +126,19 @@ def test_a_conversion_of_yesterday_counts_on_yesterday(
     day = yesterday.date().isoformat()
     only = api.get(stats, query=f"from={day}&to={day}").json()
     assert only["conversions"]["hire"] == 1
+
+
+def test_without_a_click_the_job_and_channel_are_credited_once(
+    api: Client, clicked: tuple[dict[str, Any], str]
+) -> None:
+    job, _ = clicked
+    sent = {"job_id": job["id"], "channel": "careers-page", "kind": "hire", "external_id": "h1"}
+    first = api.post("/api/conversions", sent)
+    assert first.status == 201
+    assert (first.json()["click_id"], first.json()["slug"]) == (None, None)
+    assert api.post("/api/conversions", sent).json() == first.json()
+    stats = api.get(f"/api/jobs/{job['id']}/stats").json()
+    assert stats["conversions"] == {"application": 0, "hire": 1}
+    missing = api.post("/api/conversions", {**sent, "job_id": "0123abc"})
+    assert missing.status == 404
+    assert api.post("/api/conversions", {"kind": "hire"}).status == 422

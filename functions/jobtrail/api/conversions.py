@@ -11,10 +11,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from jobtrail.api.schemas import ConversionCreate, ConversionOut, answers
 from jobtrail.api.services import services, workspace
+from jobtrail.domain import jobs
 from jobtrail.domain.errors import NotFound
 from jobtrail.domain.ids import new_id
 from jobtrail.domain.times import iso
-from jobtrail.store.conversions import find_click, record_conversion
+from jobtrail.store.conversions import ClickOrigin, find_click, record_conversion
 
 router = Router()
 
@@ -44,12 +45,21 @@ def create_conversion(body: Annotated[ConversionCreate, Body()]) -> Response[Con
     workspace_id = workspace(router)
     now = services(router).clock.now()
     at = body.at.astimezone(UTC) if body.at else now
-    origin = find_click(body.click_id, workspace_id)
-    if origin is None:
-        raise NotFound(
-            "No click of this workspace has that id; check the click id you were given.",
-            code="click_not_found",
-        )
+    if body.click_id is not None:
+        origin = find_click(body.click_id, workspace_id)
+        if origin is None:
+            raise NotFound(
+                "No click of this workspace has that id; check the click id you were given.",
+                code="click_not_found",
+            )
+        source = body.click_id
+    else:
+        # The schema checked that both are given.
+        assert body.job_id is not None
+        assert body.channel is not None
+        job = jobs.get_job(services(router).jobs, workspace_id=workspace_id, job_id=body.job_id)
+        origin = ClickOrigin(job.id, None, body.channel, None)
+        source = f"{job.id}#{body.channel}"
     day = at.date().isoformat()
     conversion = {
         "id": new_id(now),
@@ -64,7 +74,7 @@ def create_conversion(body: Annotated[ConversionCreate, Body()]) -> Response[Con
         "person_id": None,
     }
     stored, created = record_conversion(
-        workspace_id, body.click_id, conversion, day=day, late=at.date() < now.date()
+        workspace_id, source, conversion, day=day, late=at.date() < now.date()
     )
     return Response(
         status_code=201 if created else 200,

@@ -622,13 +622,24 @@ ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ConversionCreate(_Request):
-    """``POST /api/conversions``: an application or hire that came of a click."""
+    """``POST /api/conversions``: an application or hire that came of a click, or without
+    one, credited to a job and channel."""
 
-    click_id: Annotated[str, Field(min_length=1, max_length=100)]
+    click_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    job_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")] | None = None
+    channel: Channel | None = None
     kind: ConversionKind
     external_id: ExternalId | None = None
     # Text on the wire: parsed from ISO-8601 (strict mode would refuse any string).
     at: Annotated[datetime, Field(strict=False)] | None = None
+
+    @model_validator(mode="after")
+    def _credited(self) -> ConversionCreate:
+        if self.click_id is None and (self.job_id is None or self.channel is None):
+            raise ValueError("Give a click_id, or a job_id and a channel.")
+        if self.click_id is not None and (self.job_id or self.channel):
+            raise ValueError("Give a click_id, or a job_id and a channel, not both.")
+        return self
 
 
 class ConversionOut(_Answer):

@@ -27,7 +27,7 @@ METRICS = {"application": "applications", "hire": "hires"}
 @dataclass(frozen=True)
 class ClickOrigin:
     job_id: str
-    slug: str
+    slug: str | None
     channel: str
     sharer: str | None
 
