@@ -87,6 +87,8 @@ FUNCTIONS: dict[str, Function] = {
                     "dynamodb:Query",
                     "dynamodb:ConditionCheckItem",
                 ),
+                # GetItem: the click a conversion is credited to.
+                EVENTS: ("dynamodb:GetItem",),
             },
         ),
         Function(

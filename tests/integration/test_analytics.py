@@ -123,8 +123,22 @@ def test_robots_and_previews_are_counted_apart(
     stats = _stats(api, job)
     assert stats["clicks"] == {"total": 6, "human": 2, "bots": 4, "unique_visitors": 2}
     assert stats["by_channel"] == [
-        {"channel": "twitter", "human": 2, "bots": 1, "unique_visitors": 2},
-        {"channel": "linkedin", "human": 0, "bots": 3, "unique_visitors": 0},
+        {
+            "channel": "twitter",
+            "human": 2,
+            "bots": 1,
+            "unique_visitors": 2,
+            "applications": 0,
+            "hires": 0,
+        },
+        {
+            "channel": "linkedin",
+            "human": 0,
+            "bots": 3,
+            "unique_visitors": 0,
+            "applications": 0,
+            "hires": 0,
+        },
     ]
     assert stats["previews"]["x"]["hits"] == 1
     assert stats["previews"]["x"]["first_seen"].startswith(iso(TODAY)[:16])
@@ -149,8 +163,8 @@ def test_a_persons_link_shows_in_by_sharer(
     _click(api, job["links"][0]["slug"])
     _aggregate(functions)
     assert _stats(api, job)["by_sharer"] == [
-        {"sharer": None, "person_id": None, "human": 1, "bots": 0},
-        {"sharer": "anna", "person_id": None, "human": 1, "bots": 0},
+        {"sharer": None, "person_id": None, "human": 1, "bots": 0, "applications": 0, "hires": 0},
+        {"sharer": "anna", "person_id": None, "human": 1, "bots": 0, "applications": 0, "hires": 0},
     ]
 
 

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from infra.local.functions import LocalFunctions
 from jobtrail.domain.jobs import SlugTaken
 from jobtrail.store.jobs import DynamoJobStore
+from jobtrail.store.models import ClickItem
 from tests.integration import world
 from tests.integration.conftest import JOB, Client, Reply
 from tests.integration.contract import Contract
@@ -154,6 +155,24 @@ SOURCES = "/api/imports/sources"
 SOURCE = "/api/imports/sources/{source_id}"
 BOARD = {"ats": "greenhouse", "board": "acme"}
 LEVER_FEED = [{"id": "a1", "text": "Backend", "hostedUrl": "https://jobs.lever.co/acme/a1"}]
+
+
+def _conversion(body: dict[str, Any], *, twice: bool = False, **kw: Any) -> Ask:
+    """Credit a conversion to a new click through the world's link ("{click}" in body)."""
+
+    def ask(api: Client, w: world.World) -> Reply:
+        before = {c.click_id for c in ClickItem.scan()}
+        api.dispatcher.request("GET", f"/{w.link['slug']}", headers={"user-agent": "Mozilla/5.0"})
+        [click_id] = {c.click_id for c in ClickItem.scan()} - before
+        sent = {k: click_id if v == "{click}" else v for k, v in body.items()}
+        if twice:
+            api.post(CONVERSIONS, sent)
+        return api.request("POST", CONVERSIONS, body=json.dumps(sent), **kw)
+
+    return ask
+
+
+CONVERSIONS = "/api/conversions"
 
 # (method, documented path, the status expected, how to provoke it)
 CASES: list[tuple[str, str, int, Ask]] = [
@@ -345,6 +364,12 @@ CASES: list[tuple[str, str, int, Ask]] = [
     ("DELETE", SOURCE, 401, _delete_source(lambda api: "0123abc", api_key=None)),
     ("DELETE", SOURCE, 404, _delete_source(lambda api: "0123abc")),
     ("DELETE", SOURCE, 422, _delete_source(lambda api: "not-an-id")),
+    ("POST", CONVERSIONS, 201, _conversion({"click_id": "{click}", "kind": "application"})),
+    ("POST", CONVERSIONS, 200, _conversion({"click_id": "{click}", "kind": "hire"}, twice=True)),
+    ("POST", CONVERSIONS, 400, _post(CONVERSIONS, "{not json")),
+    ("POST", CONVERSIONS, 401, _post(CONVERSIONS, {"click_id": "x", "kind": "hire"}, api_key=None)),
+    ("POST", CONVERSIONS, 404, _post(CONVERSIONS, {"click_id": "0123abc", "kind": "hire"})),
+    ("POST", CONVERSIONS, 422, _post(CONVERSIONS, {"click_id": "x", "kind": "interview"})),
 ]
 
 

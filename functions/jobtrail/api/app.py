@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobtrail.api import (
+    conversions,
     errors,
     exports,
     imports,
@@ -46,6 +47,7 @@ app.include_router(exports.router)
 app.include_router(keys.router)
 app.include_router(people.router)
 app.include_router(imports.router)
+app.include_router(conversions.router)
 app.include_router(static.router)
 
 

@@ -355,6 +355,8 @@ class ChannelClicks(_Answer):
     channel: str
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
     unique_visitors: int
 
 
@@ -362,6 +364,8 @@ class LinkClicks(_Answer):
     slug: str
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
     channel: str | None = Field(description="null for a slug the job does not list")
     sharer: str | None
     person_id: str | None = Field(description="a personal link's person")
@@ -372,6 +376,8 @@ class SharerClicks(_Answer):
     person_id: str | None = Field(description="the person of personal links")
     human: int
     bots: int
+    applications: int = Field(description="conversions of its clicks dated in the range")
+    hires: int
 
 
 class ReferrerClicks(_Answer):
@@ -609,3 +615,41 @@ def answers(
             "content": {"application/json": {"model": ErrorOut}},
         }
     return documented
+
+
+ConversionKind = Literal["application", "hire"]
+ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ConversionCreate(_Request):
+    """``POST /api/conversions``: an application or hire that came of a click, or without
+    one, credited to a job and channel."""
+
+    click_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    job_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")] | None = None
+    channel: Channel | None = None
+    kind: ConversionKind
+    external_id: ExternalId | None = None
+    # Text on the wire: parsed from ISO-8601 (strict mode would refuse any string).
+    at: Annotated[datetime, Field(strict=False)] | None = None
+
+    @model_validator(mode="after")
+    def _credited(self) -> ConversionCreate:
+        if self.click_id is None and (self.job_id is None or self.channel is None):
+            raise ValueError("Give a click_id, or a job_id and a channel.")
+        if self.click_id is not None and (self.job_id or self.channel):
+            raise ValueError("Give a click_id, or a job_id and a channel, not both.")
+        return self
+
+
+class ConversionOut(_Answer):
+    id: str
+    click_id: str | None
+    kind: ConversionKind
+    external_id: str | None
+    at: str
+    job_id: str
+    slug: str | None
+    channel: str
+    sharer: str | None
+    person_id: str | None

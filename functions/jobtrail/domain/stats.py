@@ -75,6 +75,10 @@ def _listed(
     return sorted(rows, key=lambda r: (-r.get("human", 0), -r.get("bots", 0), str(r[label])))
 
 
+# What by_link and by_sharer list: clicks, and the conversions credited to them.
+CONVERTED = ("human", "bots", "applications", "hires")
+
+
 def job_stats(
     job_id: str,
     days: DayRange,
@@ -91,6 +95,7 @@ def job_stats(
     by_day: dict[str, dict[str, int]] = {
         d.isoformat(): {"human": 0, "bots": 0, "unique_visitors": 0} for d in days.days
     }
+    converted = {"applications": 0, "hires": 0}
     dims: dict[str, dict[str, dict[str, int]]] = {}
     hits: dict[str, int] = {}
     first_seen: dict[str, str] = {}
@@ -103,6 +108,8 @@ def job_stats(
                 day = by_day.get(value)
                 if day is not None and metric in day:
                     day[metric] += int(amount or 0)
+                elif day is not None and metric in converted:
+                    converted[metric] += int(amount or 0)
                 continue
             if dimension == "preview":
                 platform = value.rsplit("@", 1)[-1]
@@ -121,12 +128,12 @@ def job_stats(
     }
     human = sum(d["human"] for d in by_day.values())
     bots = sum(d["bots"] for d in by_day.values())
-    by_link = _listed(dims.get("link", {}), "slug", ("human", "bots"), none_as_null=False)
+    by_link = _listed(dims.get("link", {}), "slug", CONVERTED, none_as_null=False)
     for row in by_link:
         row["channel"], row["sharer"], row["person_id"] = links.get(row["slug"], (None, None, None))
     # A personal link's sharer is counted as its person's id.
     people = {pid: shown for _, shown, pid in links.values() if pid is not None}
-    by_sharer = _listed(dims.get("sharer", {}), "sharer", ("human", "bots"))
+    by_sharer = _listed(dims.get("sharer", {}), "sharer", CONVERTED)
     for row in by_sharer:
         recorded = row["sharer"]
         row["person_id"] = recorded if recorded in people else None
@@ -145,7 +152,7 @@ def job_stats(
         "by_channel": _listed(
             dims.get("channel", {}),
             "channel",
-            ("human", "bots", "unique_visitors"),
+            ("human", "bots", "unique_visitors", "applications", "hires"),
             none_as_null=False,
         ),
         "by_link": by_link,
@@ -155,11 +162,13 @@ def job_stats(
         "by_device": _listed(dims.get("device", {}), "device", ("human",), none_as_null=False),
         "bots_by_class": {k: v.get("bots", 0) for k, v in sorted(dims.get("bot", {}).items())},
         "previews": previews,
-        # Conversions are counted by conversion tracking, still to come: until then these
-        # are honest zeros in the shape API.md gives. (Shares are added by the API.)
+        # Shares are added by the API.
         "shares": {"total": 0, "by_platform": {}, "reach": 0},
         "top_sharers": [],
-        "conversions": {"application": 0, "hire": 0},
+        "conversions": {
+            "application": converted["applications"],
+            "hire": converted["hires"],
+        },
     }
 
 
@@ -170,14 +179,19 @@ def channel_stats(rows: Iterable[Row]) -> list[dict[str, Any]]:
     for sort_key, counts in rows:
         channel = sort_key.split("#")[1]
         totals = channels.setdefault(
-            channel, {"jobs": 0, "human": 0, "unique_visitors": 0, "shares": 0}
+            channel,
+            {
+                "jobs": 0,
+                "human": 0,
+                "unique_visitors": 0,
+                "shares": 0,
+                "applications": 0,
+                "hires": 0,
+            },
         )
         for name in totals:
             totals[name] += int(counts.get(name) or 0)
-    items = [
-        {"channel": channel, **totals, "applications": 0, "hires": 0}
-        for channel, totals in channels.items()
-    ]
+    items = [{"channel": channel, **totals} for channel, totals in channels.items()]
     return sorted(items, key=lambda i: (-i["human"], -i["jobs"], i["channel"]))
 
 
@@ -200,8 +214,7 @@ def daily_channel_rows(
     count, oldest first, channels by name. ``day_counters`` are the job's day items as
     (day, counts) with the day's ``channel|<channel>|<metric>`` counts; ``shares`` are
     (day first seen, channel) of the job's shares (a share counts on the day it was first
-    seen). Applications and hires are counted by conversion tracking, still to come: until
-    then they are zeros in their columns."""
+    seen). Applications and hires count on the day of the conversion."""
     counts: dict[tuple[str, str], dict[str, int]] = {}
 
     def row(day: str, channel: str) -> dict[str, int]:
@@ -215,7 +228,7 @@ def daily_channel_rows(
             if name.count("|") != 2:
                 continue
             dimension, channel, metric = name.split("|")
-            if dimension == "channel" and metric in ("human", "bots", "unique_visitors"):
+            if dimension == "channel" and metric in DAILY_COLUMNS[2:]:
                 row(day, channel)[metric] += int(amount or 0)
     for day, channel in shares:
         if first <= day <= last:

@@ -15,6 +15,7 @@ pk                              sk                                            it
 ``WS#<workspace>``              ``SHARER#<job>#<channel>#<handle>``           a sharer's claim
 ``WS#<workspace>``              ``PERSON#<person>``                           a person
 ``WS#<workspace>``              ``HANDLE#<platform>#<handle>``                a handle's claim
+``WS#<workspace>``              ``CONV#<click>#<kind>#<external id>``         a conversion
 ``MADE#<person>``               ``<job>#<share key>``                         a share they made
 ``RECORD#<workspace>#<field>``  ``P#<person>``                                a record in a field
 ``RECORD#<workspace>#<field>``  ``TOP``, ``FOLLOWED``                         a field's top lists
@@ -217,3 +218,10 @@ def import_sources_prefix(workspace_id: str) -> str:
 
 def import_source_sort_key(workspace_id: str, source_id: str) -> str:
     return f"{import_sources_prefix(workspace_id)}{source_id}"
+
+
+# Conversions: an application or hire, under its workspace, keyed by what makes it the
+# same conversion again (so a retry finds it): the click, or the job and channel credited
+# without a click, then the kind and the caller's external id.
+def conversion_sort_key(source: str, kind: str, external_id: str) -> str:
+    return f"CONV#{source}#{kind}#{external_id}"

@@ -332,3 +332,19 @@ def use_tables(main: str, events: str, *, reconnect: bool = False) -> None:
 
 
 connection.share(MainItem, ClickItem)
+
+
+class ConversionItem(MainItem):
+    """An application or hire credited to a click (or to a job and channel): written once,
+    in the transaction that counts it (``store.conversions``)."""
+
+    conversion_id = UnicodeAttribute()
+    click_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute()
+    external_id = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    slug = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    sharer = UnicodeAttribute(null=True)
+    person_id = UnicodeAttribute(null=True)

@@ -341,12 +341,20 @@ def _visitor_is_ours(marker: MarkerKey, stream: _Stream, *, now: datetime) -> bo
     return padded_sequence(sequence) <= stream.positions.get(shard, SETTLED)
 
 
+CONVERSION_METRICS = frozenset({"applications", "hires"})
+
+
 def _rebuild(
     key: CounterKey, counts: dict[str, int], shards: set[str], stream: _Stream, attempt: _Attempt
 ) -> None:
     pk, sk = counter_key(key)
     item = CounterItem._get_connection().get_item(pk, sk, consistent_read=True).get("Item", {})
-    held = {k: v for k, v in counts_of(item).items() if isinstance(v, int)}
+    # Conversions are counted by the API, not from clicks: a recount leaves them as they are.
+    held = {
+        k: v
+        for k, v in counts_of(item).items()
+        if isinstance(v, int) and k.rsplit("|", 1)[-1] not in CONVERSION_METRICS
+    }
     fences = {name: value["S"] for name, value in item.items() if name.startswith(FENCE_PREFIX)}
     for name, reached in fences.items():
         shard = SHARD_PREFIX + name.removeprefix(FENCE_PREFIX)
