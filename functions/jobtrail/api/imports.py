@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobtrail.api.schemas import (
+    ID_PATTERN,
     Ats,
     ImportOut,
     RejectedLine,
@@ -89,7 +90,7 @@ _PEOPLE_BODY = {
 }
 
 
-SourceId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
+SourceId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 def _raw_body() -> bytes:

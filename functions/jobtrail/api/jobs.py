@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobtrail.api.schemas import (
+    ID_PATTERN,
     JobCreate,
     JobList,
     JobOut,
@@ -28,7 +29,7 @@ from jobtrail.observability import metrics
 
 router = Router()
 
-JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
+JobId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 SHARER_ONCE = (
     "A sharer (a handle, compared without case and without a leading @) has one link per "

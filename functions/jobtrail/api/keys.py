@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from jobtrail.api.schemas import KeyCreate, KeyCreated, KeyList, KeyOut, answers
+from jobtrail.api.schemas import ID_PATTERN, KeyCreate, KeyCreated, KeyList, KeyOut, answers
 from jobtrail.api.services import services, workspace
 from jobtrail.domain import api_keys
 
 router = Router()
 
-KeyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
+KeyId = Annotated[str, Path(pattern=ID_PATTERN)]
 NO_KEY = {404: "No API key with that id in this workspace"}
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from jobtrail.api.jobs import JobId, link_out, personal_link
 from jobtrail.api.schemas import (
+    ID_PATTERN,
     AmbassadorsCreate,
     HandlesOut,
     LinkList,
@@ -29,7 +30,7 @@ from jobtrail.store.shares import job_shares
 
 router = Router()
 
-PersonIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")]
+PersonIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 HANDLES_RULE = (
     "A handle (x, bluesky, linkedin) is compared without case and without a leading @, and "
     "belongs to one person in the workspace: another person's handle is 409 handle_taken."

@@ -27,6 +27,8 @@ from jobtrail.sources.base import Kind
 CHANNEL_RULE = "A channel is 1 to 32 lowercase letters, digits or '-', e.g. linkedin."
 DAY_RULE = "Give the day as YYYY-MM-DD, e.g. 2026-03-01."
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# Every id the API gives out (jobs, people, keys, import sources): as a path or body value.
+ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
 
 # One sentence per field that says what the field takes, told in place of pydantic's own
 # messages (which quote regular expressions). A list's item is named ``<list>[]``; query and
@@ -101,7 +103,7 @@ Campaign = Annotated[
     Field(description="the utm_campaign of the job's links"),
 ]
 Status = Literal["open", "closed"]
-PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")]
+PersonId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 PersonName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PERSON_NAME)
 ]
@@ -626,7 +628,7 @@ class ConversionCreate(_Request):
     one, credited to a job and channel."""
 
     click_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    job_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")] | None = None
+    job_id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = None
     channel: Channel | None = None
     kind: ConversionKind
     external_id: ExternalId | None = None
