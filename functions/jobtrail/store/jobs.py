@@ -99,7 +99,8 @@ def _link_items(link: Link) -> tuple[LinkItem, LinkItem]:
     )
 
 
-def _link(item: LinkItem) -> Link:
+def link_of(item: LinkItem) -> Link:
+    """A link as its stored item holds it (either of its two items)."""
     return Link(
         slug=item.slug,
         workspace_id=item.workspace_id,
@@ -363,7 +364,7 @@ class DynamoJobStore:
         links = LinkItem.query(
             pk, LinkItem.sk.startswith(job_links_prefix(job_id)), consistent_read=True
         )
-        return _job(item, tuple(_link(link) for link in links))
+        return _job(item, tuple(link_of(link) for link in links))
 
     def list_jobs(
         self,

@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from jobtrail.domain.jobs import Link
 from jobtrail.domain.links import KEEP, LinkChange
 from jobtrail.store.connection import connection, failed_conditions
-from jobtrail.store.jobs import _link
+from jobtrail.store.jobs import link_of
 from jobtrail.store.key_shapes import SLUG_SORT_KEY, job_links_prefix, slug_key, workspace_key
 from jobtrail.store.models import LINK_ACTIVE, LINK_DISABLED, LinkItem
 
@@ -62,7 +62,7 @@ class DynamoLinkStore:
             if failed_conditions(error):
                 return None  # gone since it was read (links are not deleted today)
             raise
-        link = _link(found)
+        link = link_of(found)
         return replace(
             link,
             disabled=link.disabled if change.disabled is KEEP else change.disabled,
